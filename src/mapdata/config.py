@@ -1,0 +1,62 @@
+"""All configuration in one place: paths and limits, each with a default and one line of help.
+
+Paths are derived from this file's location, never from the working directory. A setting can be
+overridden with an environment variable named ``MAPDATA_<NAME>`` (for example
+``MAPDATA_EVENTS=/path/file.csv``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: its default, how to parse an override, and what it is for."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("EVENTS", ROOT / "data" / "events.csv", "Events CSV the app and CLI read by default.", Path),
+    Setting("GEO_DIR", ROOT / "geo", "Folder with the boundary layers the app ships (built by `mapdata build-geo`).", Path),
+    Setting(
+        "SOURCE_BOUNDARIES",
+        ROOT.parent / "shared" / "data" / "boundaries",
+        "geoBoundaries source files that `mapdata build-geo` reads.",
+        Path,
+    ),
+    Setting(
+        "SOURCE_GAZETTEER",
+        ROOT.parent / "shared" / "data" / "gazetteer" / "gazetteer_border.csv",
+        "Sourced gazetteer used for alternative place names.",
+        Path,
+    ),
+    Setting("NEAREST_TOLERANCE_KM", 5.0, "A point outside every region is matched to the nearest region only within this distance.", float),
+    Setting("BORDER_TOLERANCE_KM", 1.5, "Armenia's outline counts as state border where it lies within this distance of Azerbaijan.", float),
+    Setting("METRIC_CRS", "EPSG:32638", "Projected CRS (UTM 38N) used for distances and buffers; metres.", str),
+    Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),
+    Setting("UPLOAD_LIMIT_MB", 50, "Largest file the Import page accepts.", int),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> Any:
+    """Return the value of setting ``name``: the environment override if set, else the default."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(f"MAPDATA_{name}")
+    return setting.default if raw in (None, "") else setting.parse(raw)
+
+
+def geo_path(layer: str) -> Path:
+    """Path of a shipped boundary layer (``regions``, ``countries`` or ``border``)."""
+    return get("GEO_DIR") / f"{layer}.geojson"

@@ -1,0 +1,133 @@
+"""The event schema: every column, its type, whether it is required, and what it means.
+
+This module is the single owner of the schema. Loaders, joins, filters, exports, the app and
+the README's data dictionary all read column names and meanings from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CRS = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the event table."""
+
+    name: str
+    kind: str  # "str", "date", "float", "int", "bool"
+    description: str
+    required: bool = False
+    derived: bool = False
+
+
+EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "Battles": ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": (
+        "Chemical weapon",
+        "Air/drone strike",
+        "Suicide bomb",
+        "Shelling/artillery/missile attack",
+        "Remote explosive/landmine/IED",
+        "Grenade",
+    ),
+    "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
+    "Protests": ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": (
+        "Agreement",
+        "Arrests",
+        "Change to group/activity",
+        "Disrupted weapons use",
+        "Headquarters or base established",
+        "Looting/property destruction",
+        "Non-violent transfer of territory",
+        "Other",
+    ),
+}
+"""ACLED's event types and their sub-event types."""
+
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month")
+
+GEO_PRECISION_LABELS: dict[int, str] = {
+    1: "exact place",
+    2: "near a named place",
+    3: "region only (reference point, not the incident site)",
+}
+
+REGION_MATCHES: tuple[str, ...] = ("inside", "nearest", "outside")
+
+SOURCE_COLUMNS: tuple[Column, ...] = (
+    Column("event_id", "str", "Unique identifier of the event (e.g. AZARM-0001).", required=True),
+    Column("event_date", "date", "Date of the event (ISO 8601). With week/month precision: the first day of the known window.", required=True),
+    Column("date_precision", "str", "How exact event_date is: day, week or month. Empty means day."),
+    Column("event_type", "str", "ACLED event type: Battles, Explosions/Remote violence, Violence against civilians, Protests, Riots, Strategic developments.", required=True),
+    Column("sub_event_type", "str", "ACLED sub-event type belonging to event_type (e.g. Armed clash)."),
+    Column("actor1", "str", "First actor named by the sources. Actor order does not say who started an incident."),
+    Column("actor2", "str", "Second actor, if any."),
+    Column("country", "str", "Country on whose side the sources report the event (English name)."),
+    Column("admin1", "str", "First-level administrative unit as given by the sources (district or province)."),
+    Column("location", "str", "Place name(s) as reported, with alternative names where known."),
+    Column("latitude", "float", "WGS84 latitude in decimal degrees (-90..90).", required=True),
+    Column("longitude", "float", "WGS84 longitude in decimal degrees (-180..180).", required=True),
+    Column("geo_precision", "int", "Location certainty: 1 exact place, 2 near a named place, 3 region only (the point is a reference point, not the incident site).", required=True),
+    Column("fatalities", "int", "Deaths acknowledged by a source; empty when no figure is known (not zero). Sums undercount multi-site episodes."),
+    Column("fatalities_note", "str", "Who claimed which figures (e.g. 'AZ MoD: …; AM MoD: …')."),
+    Column("source", "str", "Publication(s) the event rests on.", required=True),
+    Column("source_url", "str", "URL of the main source.", required=True),
+    Column("notes", "str", "Neutral description of the event and its caveats."),
+    Column("coord_source", "str", "Where the coordinate comes from (gazetteer, article, reference point used)."),
+)
+
+DERIVED_COLUMNS: tuple[Column, ...] = (
+    Column("region_id", "str", "Identifier of the region the point was joined to (geoBoundaries shapeID); empty when outside.", derived=True),
+    Column("region_name", "str", "English name of the joined region.", derived=True),
+    Column("region_country", "str", "ISO3 code of the country of the joined region (boundary layer's country).", derived=True),
+    Column("region_level", "str", "Administrative level of the joined region (ADM1 province, ADM2 district).", derived=True),
+    Column("region_match", "str", "How the region was found: inside (point in polygon), nearest (within the tolerance of a region) or outside.", derived=True),
+    Column("border_km", "float", "Distance from the point to the Armenia–Azerbaijan state border line, in km (computed in a metric CRS).", derived=True),
+    Column("country_mismatch", "bool", "True when the joined region's country differs from the country the sources gave: a flag to check, not an error to fix.", derived=True),
+)
+
+COLUMNS: tuple[Column, ...] = SOURCE_COLUMNS + DERIVED_COLUMNS
+SOURCE_NAMES: tuple[str, ...] = tuple(c.name for c in SOURCE_COLUMNS)
+DERIVED_NAMES: tuple[str, ...] = tuple(c.name for c in DERIVED_COLUMNS)
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+REQUIRED_NAMES: tuple[str, ...] = tuple(c.name for c in SOURCE_COLUMNS if c.required)
+TEXT_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "str")
+
+COUNTRY_ISO3: dict[str, str] = {
+    "Armenia": "ARM",
+    "Azerbaijan": "AZE",
+    "Russia": "RUS",
+    "Belgium": "BEL",
+    "Czechia": "CZE",
+    "United States": "USA",
+    "France": "FRA",
+    "Georgia": "GEO",
+    "Iran": "IRN",
+    "Turkey": "TUR",
+}
+"""English country names the data uses, with their ISO 3166-1 alpha-3 codes."""
+
+
+def column(name: str) -> Column:
+    """Return the column called ``name``; KeyError if the schema has none."""
+    for col in COLUMNS:
+        if col.name == name:
+            return col
+    raise KeyError(name)
+
+
+def data_dictionary() -> list[dict[str, str]]:
+    """The schema as rows (column, type, required, description) for documentation and the app."""
+    return [
+        {
+            "column": c.name,
+            "type": c.kind,
+            "required": "yes" if c.required else ("derived" if c.derived else "no"),
+            "description": c.description,
+        }
+        for c in COLUMNS
+    ]
