@@ -1,0 +1,103 @@
+"""Command line: ``mapdata validate``, ``mapdata export``, ``mapdata build-geo``.
+
+Errors are one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from . import config
+from .dataset import load_dataset
+from .errors import MapdataError
+from .export import FORMATS, export_bytes
+from .filters import FilterSpec, filter_events
+from .load import load_events
+
+EXIT_ERROR = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return args.run(args)
+    except MapdataError as exc:
+        print(f"mapdata: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"mapdata: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mapdata", description="Validate, join and export conflict-incident data.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check an events CSV and list the rejected rows")
+    validate.add_argument("file", type=Path, help="events CSV in the mapdata schema")
+    validate.set_defaults(run=_validate)
+
+    export = commands.add_parser("export", help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
+    export.add_argument("--events", type=Path, default=None, help=f"events CSV (default: {config.get('EVENTS')})")
+    export.add_argument("--from", dest="date_from", type=_iso_date, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_iso_date, help="last day, YYYY-MM-DD")
+    export.add_argument("--region", action="append", default=[], help="region by English or alternative name (repeatable)")
+    export.add_argument("--country", action="append", default=[], help="ISO3 code of the reported country (repeatable)")
+    export.add_argument("--type", action="append", default=[], help="ACLED event type (repeatable)")
+    export.add_argument("--max-border-km", type=float, help="keep events within this distance of the state border")
+    export.add_argument("--format", choices=list(FORMATS), default="geojson", help="output format (default geojson)")
+    export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    export.set_defaults(run=_export)
+
+    build = commands.add_parser("build-geo", help="regenerate the boundary layers in geo/ from the geoBoundaries files")
+    build.add_argument("--source", type=Path, default=None, help=f"folder with the source files (default: {config.get('SOURCE_BOUNDARIES')})")
+    build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {config.get('GEO_DIR')})")
+    build.set_defaults(run=_build_geo)
+    return parser
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def _validate(args: argparse.Namespace) -> int:
+    events, rejected = load_events(args.file)
+    bad_rows = rejected["row"].nunique()
+    print(f"{args.file}: {len(events)} rows accepted, {bad_rows} rejected")
+    for row in rejected.itertuples(index=False):
+        value = f" ({row.value!r})" if row.value else ""
+        print(f"  row {row.row}, column {row.column}{value}: {row.reason}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    data = load_dataset(args.events)
+    spec = FilterSpec(
+        date_from=args.date_from, date_to=args.date_to, regions=tuple(args.region),
+        countries=tuple(c.upper() for c in args.country), event_types=tuple(args.type),
+        max_border_km=args.max_border_km,
+    )
+    selected = filter_events(data.events, spec, data.regions)
+    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name))
+    skipped = f"; {data.rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(data.rejected) else ""
+    print(f"wrote {len(selected)} of {len(data.events)} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
+    return 0
+
+
+def _build_geo(args: argparse.Namespace) -> int:
+    from .geo import build_geo
+
+    for layer, path in build_geo(source_dir=args.source, out_dir=args.out).items():
+        print(f"{layer}: {path}")
+    return 0

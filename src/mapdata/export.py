@@ -1,0 +1,141 @@
+"""Exports of (filtered) events: RFC 7946 GeoJSON, CSV safe to open in a spreadsheet, GeoPackage.
+
+The CLI and the app call the same functions, so the same filter gives the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import schema
+from .filters import FilterSpec
+
+FORMATS: dict[str, tuple[str, str]] = {
+    "geojson": (".geojson", "application/geo+json"),
+    "csv": (".csv", "text/csv"),
+    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
+}
+"""Export format → (file suffix, MIME type)."""
+
+BOUNDARY_CREDIT = (
+    "Boundaries: geoBoundaries gbOpen (William & Mary geoLab, https://www.geoboundaries.org): "
+    "Armenia from OpenStreetMap contributors (ODbL 1.0); Azerbaijan from Wikipedia (CC BY-SA 3.0)"
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_COORD_DECIMALS = 6
+
+
+def export_columns(events: pd.DataFrame) -> list[str]:
+    """Schema columns first (those present), then any extra columns, never the geometry."""
+    present = [c for c in schema.COLUMN_NAMES if c in events.columns]
+    extras = [c for c in events.columns if c not in schema.COLUMN_NAMES and c != "geometry"]
+    return present + extras
+
+
+def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
+             source_name: str = "") -> dict:
+    """The top-level description of an export: filters, count, time, sources and licences."""
+    spec = spec or FilterSpec()
+    return {
+        "title": "Conflict incidents (mapdata export)",
+        "generated": (generated or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "count": int(len(events)),
+        "filters": spec.to_query(),
+        "filters_text": spec.describe(),
+        "events_file": source_name,
+        "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
+        "licences": [BOUNDARY_CREDIT],
+        "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
+        "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
+                   "precision-3 points are reference points, not incident sites.",
+    }
+
+
+def to_geojson(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
+               source_name: str = "") -> str:
+    """RFC 7946 FeatureCollection of Points (lon, lat; 6 decimals) with all columns and metadata."""
+    columns = export_columns(events)
+    props = _plain_columns(events, columns)
+    lon = np.round(events["longitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
+    lat = np.round(events["latitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
+    features = [
+        {"type": "Feature", "id": props["event_id"][i] if "event_id" in props else i,
+         "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
+         "properties": {c: props[c][i] for c in columns}}
+        for i in range(len(events))
+    ]
+    collection = {"type": "FeatureCollection", "metadata": metadata(events, spec, generated, source_name), "features": features}
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False)
+
+
+def to_csv(events: pd.DataFrame) -> str:
+    """CSV of all columns; text cells that a spreadsheet would run as a formula are neutralised."""
+    columns = export_columns(events)
+    frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in _plain_columns(events, columns).items()}, columns=columns)
+    for col in columns:
+        if schema.COLUMN_NAMES.count(col) == 0 or schema.column(col).kind == "str":
+            frame[col] = neutralise_formulas(frame[col])
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix with ' the text cells starting with = + - @ tab or CR (OWASP CSV injection)."""
+    text = values.astype(object)
+    risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+    return text.where(~risky, "'" + text.astype(str))
+
+
+def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None) -> Path:
+    """Write a GeoPackage with one layer ``events`` (EPSG:4326) to ``path``."""
+    path = Path(path)
+    frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
+    if "event_date" in frame:
+        frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
+    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {BOUNDARY_CREDIT}"
+    frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
+    return path
+
+
+def export_bytes(events: gpd.GeoDataFrame, fmt: str, spec: FilterSpec | None = None,
+                 generated: datetime | None = None, source_name: str = "") -> bytes:
+    """The export in ``fmt`` (geojson, csv, gpkg) as bytes: what the CLI writes and the app offers."""
+    if fmt == "geojson":
+        return to_geojson(events, spec, generated, source_name).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(events).encode("utf-8")
+    if fmt == "gpkg":
+        with tempfile.TemporaryDirectory() as tmp:
+            return to_gpkg(events, Path(tmp) / "events.gpkg", spec).read_bytes()
+    raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _plain_columns(events: pd.DataFrame, columns: list[str]) -> dict[str, list]:
+    """Column values as JSON-ready Python lists: ISO dates, None for missing, no numpy types."""
+    out: dict[str, list] = {}
+    for col in columns:
+        series = events[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            values = series.dt.strftime("%Y-%m-%d").astype(object).where(series.notna(), None).tolist()
+        elif pd.api.types.is_bool_dtype(series):
+            values = [bool(v) for v in series.tolist()]
+        else:
+            values = series.astype(object).where(series.notna(), None).tolist()
+            values = [_plain_value(v) for v in values]
+        out[col] = values
+    return out
+
+
+def _plain_value(value: object) -> object:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    return value
