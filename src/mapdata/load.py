@@ -174,7 +174,7 @@ def _validate(frame: pd.DataFrame, label: str) -> list[dict]:
 
     ids = frame["event_id"]
     problems += _problem(ids.eq(""), frame, "event_id", "event_id is empty")
-    first_row = ids.map(pd.Series(frame.index, index=ids).groupby(level=0).min()) + 2
+    first_row = pd.Series(frame.index, index=frame.index).groupby(ids.to_numpy()).transform("min") + 2
     duplicate = ids.duplicated(keep="first") & ids.ne("")
     problems += _problem(duplicate, frame, "event_id", "duplicate event_id (first used on row " + first_row.astype(str) + ")")
 

@@ -1,0 +1,45 @@
+"""Shared fixtures: paths to the small real files in tests/data/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def small_regions():
+    """A real subset of the shipped regions layer (tests/data/regions_small.geojson)."""
+    from mapdata.geo import load_regions
+
+    return load_regions(DATA / "regions_small.geojson")
+
+
+@pytest.fixture(scope="session")
+def small_border():
+    from mapdata.geo import load_border
+
+    return load_border(DATA / "border_small.geojson")
+
+
+@pytest.fixture(scope="session")
+def joined_events(small_regions, small_border):
+    """tests/data/events_valid.csv loaded and joined to the small real layers."""
+    from mapdata.join import join_regions
+    from mapdata.load import load_events
+
+    events, _ = load_events(DATA / "events_valid.csv")
+    return join_regions(events, small_regions, small_border)

@@ -1,0 +1,73 @@
+"""The command line, run as a user runs it: a subprocess, real files, exit codes, GDAL on the output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mapdata", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_validate_accepts_the_embedded_dataset(repo_root):
+    out = run("validate", str(repo_root / "data" / "events.csv"))
+    assert out.returncode == 0
+    assert "126 rows accepted, 0 rejected" in out.stdout
+
+
+def test_validate_lists_rejected_rows(data_dir):
+    out = run("validate", str(data_dir / "events_bad.csv"))
+    assert out.returncode == 0
+    assert "3 rows accepted, 14 rejected" in out.stdout
+    assert "row 7, column fatalities ('many'): not a number" in out.stdout
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "events_missing_columns.csv", "nope.csv"])
+def test_unreadable_files_give_one_line_and_nonzero_exit(data_dir, name):
+    out = run("validate", str(data_dir / name))
+    assert out.returncode != 0
+    assert out.stderr.startswith("mapdata: error:") and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("region", ["Kalbajar", "Kalbajar District", "Karvachar", "kalbajar"])
+def test_export_region_geojson_has_only_kalbajar_events(region, tmp_path):
+    target = tmp_path / "k.geojson"
+    out = run("export", "--region", region, "--format", "geojson", "-o", str(target), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    names = {f["properties"]["region_name"] for f in doc["features"]}
+    assert names == {"Kalbajar District"}
+    assert doc["metadata"]["count"] == len(doc["features"]) >= 10
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed (Debian gdal-bin)")
+def test_ogrinfo_reads_the_export(tmp_path):
+    target = tmp_path / "k.geojson"
+    assert run("export", "--region", "Kalbajar", "-o", str(target)).returncode == 0
+    info = subprocess.run(["ogrinfo", "-so", "-al", str(target)], capture_output=True, text=True)
+    assert info.returncode == 0
+    expected = len(json.loads(target.read_text(encoding="utf-8"))["features"])
+    assert f"Feature Count: {expected}" in info.stdout
+    assert "Point" in info.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "gpkg"])
+def test_export_other_formats(fmt, tmp_path):
+    target = tmp_path / f"out.{fmt}"
+    out = run("export", "--from", "2022-09-13", "--to", "2022-09-14", "--format", fmt, "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    assert target.stat().st_size > 0
+    assert "wrote 15 of 126 events" in out.stderr
+
+
+def test_export_errors_are_one_line(tmp_path):
+    out = run("export", "--region", "Atlantis", "-o", str(tmp_path / "x.geojson"))
+    assert out.returncode != 0 and "unknown region 'Atlantis'" in out.stderr and "Traceback" not in out.stderr
+    out = run("export", "--from", "yesterday", "-o", str(tmp_path / "x.geojson"))
+    assert out.returncode != 0 and "not a date" in out.stderr

@@ -1,0 +1,89 @@
+"""Exports: RFC 7946 GeoJSON, injection-safe CSV and GeoPackage, read back with GDAL."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from mapdata import schema
+from mapdata.export import export_bytes, neutralise_formulas, to_csv, to_geojson, to_gpkg
+from mapdata.filters import FilterSpec
+from mapdata.load import load_events
+
+FIXED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def test_geojson_is_rfc7946_with_metadata(joined_events):
+    spec = FilterSpec(countries=("AZE",))
+    doc = json.loads(to_geojson(joined_events, spec, generated=FIXED, source_name="events_valid.csv"))
+    assert doc["type"] == "FeatureCollection" and "crs" not in doc
+    assert doc["metadata"]["count"] == len(doc["features"]) == len(joined_events)
+    assert doc["metadata"]["filters"] == {"country": ["AZE"]}
+    assert doc["metadata"]["generated"] == "2026-01-02T03:04:05+00:00"
+    assert "ODbL" in " ".join(doc["metadata"]["licences"]) and "CC BY-SA" in " ".join(doc["metadata"]["licences"])
+    feature = next(f for f in doc["features"] if f["id"] == "AZARM-0011")
+    assert feature["geometry"] == {"type": "Point", "coordinates": [46.0383, 40.1067]}
+    props = feature["properties"]
+    assert set(schema.COLUMN_NAMES) <= set(props)
+    assert props["event_date"] == "2020-11-25" and props["geo_precision"] == 3
+    assert props["region_name"] == "Kalbajar District" and props["region_match"] == "inside"
+    unknown = next(f for f in doc["features"] if f["id"] == "AZARM-0028")["properties"]["fatalities"]
+    assert unknown is None
+
+
+def test_geojson_coordinates_have_at_most_six_decimals(joined_events):
+    moved = joined_events.copy()
+    moved["longitude"] = moved["longitude"] + 1e-9
+    doc = json.loads(to_geojson(moved))
+    lon = doc["features"][0]["geometry"]["coordinates"][0]
+    assert len(repr(lon).split(".")[1]) <= 6
+
+
+def test_geojson_round_trips_through_gdal(joined_events, tmp_path):
+    path = tmp_path / "out.geojson"
+    path.write_bytes(export_bytes(joined_events, "geojson"))
+    back = gpd.read_file(path)
+    assert len(back) == len(joined_events)
+    assert back.crs.to_epsg() == 4326
+    assert sorted(back["event_id"]) == sorted(joined_events["event_id"])
+    merged = back.set_index("event_id").loc[joined_events["event_id"]]
+    assert (merged["geo_precision"].to_numpy() == joined_events["geo_precision"].to_numpy()).all()
+    assert (merged["source_url"].to_numpy() == joined_events["source_url"].to_numpy()).all()
+
+
+def test_csv_neutralises_formulas_and_round_trips(data_dir):
+    events, _ = load_events(data_dir / "events_bad.csv")
+    text = to_csv(events)
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    row = back.set_index("event_id").loc["TEST-16"]
+    assert row["location"] == "'=1+1"
+    assert row["notes"].startswith("<script>"), "only leading formula characters are touched"
+    assert back["latitude"].iloc[0] == "40.1067"
+    reloaded, rejected = load_events(text.encode(), name="roundtrip.csv")
+    assert rejected.empty and len(reloaded) == len(events)
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+49", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_neutralise_formulas_prefixes_each_dangerous_start(value):
+    assert neutralise_formulas(pd.Series([value, "safe"])).tolist() == ["'" + value, "safe"]
+
+
+def test_gpkg_round_trip_keeps_rows_and_values(joined_events, tmp_path):
+    path = to_gpkg(joined_events, tmp_path / "out.gpkg", FilterSpec())
+    back = gpd.read_file(path, layer="events")
+    assert len(back) == len(joined_events) and back.crs.to_epsg() == 4326
+    back = back.set_index("event_id").loc[joined_events["event_id"]]
+    assert back["event_date"].tolist() == joined_events["event_date"].dt.strftime("%Y-%m-%d").tolist()
+    assert back["fatalities_note"].tolist() == joined_events["fatalities_note"].tolist()
+    assert back.geometry.x.round(6).tolist() == joined_events.geometry.x.round(6).tolist()
+    assert back["border_km"].round(3).tolist() == joined_events["border_km"].round(3).tolist()
+
+
+def test_export_bytes_rejects_unknown_format(joined_events):
+    with pytest.raises(ValueError, match="unknown export format"):
+        export_bytes(joined_events, "kml")

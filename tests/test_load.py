@@ -1,0 +1,116 @@
+"""load_events: real CSV files in tests/data/, good rows kept, bad rows reported."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from mapdata import schema
+from mapdata.errors import FileFormatError, MapdataError, MissingColumnsError
+from mapdata.load import REJECTED_COLUMNS, load_events
+
+
+def test_valid_file_loads_every_row_with_schema_types(data_dir):
+    events, rejected = load_events(data_dir / "events_valid.csv")
+    assert len(events) == 9
+    assert rejected.empty
+    assert list(events.columns[: len(schema.SOURCE_NAMES)]) == list(schema.SOURCE_NAMES)
+    assert events.crs.to_epsg() == 4326
+    assert str(events["event_date"].dtype).startswith("datetime64")
+    assert events["fatalities"].dtype == "Int64"
+    kalbajar = events.set_index("event_id").loc["AZARM-0011"]
+    assert kalbajar["geo_precision"] == 3
+    assert (kalbajar.geometry.x, kalbajar.geometry.y) == (46.0383, 40.1067)
+    unknown = events.set_index("event_id").loc["AZARM-0028", "fatalities"]
+    assert pd.isna(unknown), "an empty fatalities cell means unknown, not zero"
+
+
+def test_embedded_dataset_is_fully_valid(repo_root):
+    events, rejected = load_events(repo_root / "data" / "events.csv")
+    assert len(events) == 126 and rejected.empty
+    assert events["source_url"].str.match(r"https?://").all()
+    assert events["event_id"].is_unique
+
+
+def test_semicolons_decimal_commas_and_bom(data_dir):
+    events, rejected = load_events(data_dir / "events_semicolon.csv")
+    assert rejected.empty
+    assert len(events) == 3
+    assert events["latitude"].iloc[0] == pytest.approx(39.7414)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        (3, "event_date", "not a valid date"),
+        (4, "latitude", "out of range"),
+        (5, "event_type", "unknown event type"),
+        (6, "fatalities", "negative"),
+        (7, "fatalities", "not a number"),
+        (8, "event_id", "duplicate event_id (first used on row 2)"),
+        (9, "source", "no source"),
+        (11, "geo_precision", "must be 1, 2 or 3"),
+        (12, "sub_event_type", "not an ACLED sub-event type"),
+        (13, "source_url", "not an http(s) URL"),
+        (14, "event_date", "future"),
+        (15, "fatalities", "not a whole number"),
+        (16, "event_id", "empty"),
+        (18, "(whole row)", "expected 19 fields, found 20"),
+    ],
+)
+def test_bad_rows_are_rejected_with_row_column_and_reason(data_dir, row, column, reason):
+    _, rejected = load_events(data_dir / "events_bad.csv")
+    hit = rejected[(rejected["row"] == row) & (rejected["column"] == column)]
+    assert len(hit) == 1, rejected.to_string()
+    assert reason in hit["reason"].iloc[0]
+    assert hit["file"].iloc[0].endswith("events_bad.csv")
+
+
+def test_good_rows_survive_beside_bad_ones(data_dir):
+    events, rejected = load_events(data_dir / "events_bad.csv")
+    assert list(events["event_id"]) == ["TEST-01", "TEST-09", "TEST-16"]
+    assert list(rejected.columns) == list(REJECTED_COLUMNS)
+    assert rejected["row"].nunique() == 14
+    assert events.set_index("event_id").loc["TEST-09", "latitude"] == pytest.approx(40.1067)
+    assert "<script>" in events.set_index("event_id").loc["TEST-16", "notes"], "text is kept unchanged"
+
+
+def test_rejected_value_is_the_raw_text(data_dir):
+    _, rejected = load_events(data_dir / "events_bad.csv")
+    assert rejected.loc[rejected["row"] == 7, "value"].iloc[0] == "many"
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "words"),
+    [
+        ("empty.csv", FileFormatError, "empty"),
+        ("events_missing_columns.csv", MissingColumnsError, "latitude, longitude, geo_precision, source, source_url"),
+    ],
+)
+def test_file_level_problems_raise_one_clear_error(data_dir, name, error, words):
+    with pytest.raises(error) as info:
+        load_events(data_dir / name)
+    assert name in str(info.value) and words in str(info.value)
+    assert isinstance(info.value, MapdataError)
+
+
+def test_header_only_file_gives_no_events_and_no_error(data_dir):
+    events, rejected = load_events(data_dir / "header_only.csv")
+    assert len(events) == 0 and rejected.empty
+
+
+def test_binary_and_non_utf8_input_raise_file_format_error():
+    with pytest.raises(FileFormatError, match="NUL"):
+        load_events(b"event_id,x\n\x00\x01\x02", name="blob.bin")
+    with pytest.raises(FileFormatError, match="not UTF-8"):
+        load_events("event_id;Kəlbəcər\n".encode("cp1254", errors="replace") + b"\xff\xfe\xfa", name="latin.csv")
+
+
+def test_buffers_and_missing_files(data_dir):
+    text = (data_dir / "events_valid.csv").read_text(encoding="utf-8")
+    events, _ = load_events(io.StringIO(text), name="upload.csv")
+    assert len(events) == 9
+    with pytest.raises(FileFormatError, match="no such file"):
+        load_events(data_dir / "does-not-exist.csv")
