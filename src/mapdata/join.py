@@ -45,7 +45,7 @@ def join_regions(
     joined = events.join(matched)
     joined["border_km"] = border_distance_km(events, border) if border is not None else np.nan
     joined["country_mismatch"] = _country_mismatch(joined)
-    return joined
+    return joined.drop(columns="_elsewhere")
 
 
 def border_distance_km(events: gpd.GeoDataFrame, border: gpd.GeoDataFrame) -> np.ndarray:
@@ -63,7 +63,7 @@ def border_distance_km(events: gpd.GeoDataFrame, border: gpd.GeoDataFrame) -> np
 
 
 def country_mismatches(events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Events whose joined region lies in another country than the one the sources gave."""
+    """Events whose point lies in a region of another country than the one the sources gave."""
     columns = ["event_id", "country", "location", "region_name", "region_country", "region_match"]
     return pd.DataFrame(events.loc[events["country_mismatch"].astype(bool), columns]).reset_index(drop=True)
 
@@ -95,6 +95,7 @@ def _match_regions(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, toleranc
     result = pd.DataFrame(index=events.index, columns=list(_REGION_COLUMNS.values()) + ["region_match"], dtype="str")
     result[:] = ""
     result["region_match"] = "outside"
+    result["_elsewhere"] = False
     if len(events) == 0:
         return result
     slim = regions[list(_REGION_COLUMNS) + ["geometry"]].reset_index(drop=True)
@@ -102,6 +103,7 @@ def _match_regions(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, toleranc
     inside = _inside(points, slim)
     result.loc[inside.index, list(_REGION_COLUMNS.values())] = inside[list(_REGION_COLUMNS)].to_numpy()
     result.loc[inside.index, "region_match"] = "inside"
+    result.loc[inside.index, "_elsewhere"] = inside["_elsewhere"].astype(bool)
 
     rest = points.loc[~points.index.isin(inside.index)]
     if len(rest) and tolerance_km > 0:
@@ -115,10 +117,12 @@ def _inside(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> pd.DataFrame
     """Point-in-polygon; where two sources overlap, prefer the region of the reported country."""
     hits = gpd.sjoin(points, regions, how="inner", predicate="within")
     if hits.empty:
-        return hits
-    hits = hits.assign(_other=(hits["country_iso3"] != hits["reported"]).astype(int))
+        return hits.assign(_elsewhere=False)
+    hits = hits.assign(_other=(hits["country_iso3"] != hits["reported"]) & hits["reported"].ne(""))
+    elsewhere = hits.groupby(level=0)["_other"].any()
     hits = hits.sort_values(["_other", "index_right"], kind="stable")
-    return hits[~hits.index.duplicated(keep="first")]
+    best = hits[~hits.index.duplicated(keep="first")]
+    return best.assign(_elsewhere=elsewhere.reindex(best.index).to_numpy())
 
 
 def _nearest(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, tolerance_km: float) -> pd.DataFrame:
@@ -128,6 +132,9 @@ def _nearest(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, tolerance_km: 
 
 
 def _country_mismatch(joined: pd.DataFrame) -> pd.Series:
+    """Joined region in another country than reported, or the point lies also in such a region
+    (where the two countries' boundary sources overlap)."""
     reported = country_iso3(joined["country"])
     located = joined["region_country"].fillna("")
-    return (located.ne("") & reported.ne("") & located.ne(reported)).astype(bool)
+    differs = located.ne("") & reported.ne("") & located.ne(reported)
+    return (differs | joined["_elsewhere"].astype(bool)).astype(bool)

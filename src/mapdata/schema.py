@@ -87,7 +87,7 @@ DERIVED_COLUMNS: tuple[Column, ...] = (
     Column("region_level", "str", "Administrative level of the joined region (ADM1 province, ADM2 district).", derived=True),
     Column("region_match", "str", "How the region was found: inside (point in polygon), nearest (within the tolerance of a region) or outside.", derived=True),
     Column("border_km", "float", "Distance from the point to the Armenia–Azerbaijan state border line, in km (computed in a metric CRS).", derived=True),
-    Column("country_mismatch", "bool", "True when the joined region's country differs from the country the sources gave: a flag to check, not an error to fix.", derived=True),
+    Column("country_mismatch", "bool", "True when the point lies in a region of another country than the one the sources gave (including where the two countries' boundary sources overlap): a flag to check, not an error to fix.", derived=True),
 )
 
 COLUMNS: tuple[Column, ...] = SOURCE_COLUMNS + DERIVED_COLUMNS

@@ -1,0 +1,117 @@
+"""Summaries the app shows: headline numbers, the timeline, per-region counts, the map's view.
+
+Fatality sums are "at least" figures: an empty cell means no acknowledged figure, and the
+per-site cells of multi-site episodes are empty, so sums undercount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from . import schema
+
+FREQUENCIES = {"week": "W-MON", "month": "MS"}
+"""Timeline bins: weeks start on Monday, months on the 1st."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers always visible above a page."""
+
+    events: int
+    fatalities_at_least: int
+    unknown_fatalities: int
+    first: date | None
+    last: date | None
+    region_only: int
+
+    def fatalities_text(self) -> str:
+        """Fatalities as an honest phrase, e.g. 'at least 392 (17 events without a figure)'."""
+        unknown = f" ({self.unknown_fatalities} events without a figure)" if self.unknown_fatalities else ""
+        return f"at least {self.fatalities_at_least:,}{unknown}"
+
+
+def headline(events: pd.DataFrame) -> Headline:
+    """Count, fatalities (known figures only), date span and region-only points of ``events``."""
+    dates = events["event_date"]
+    return Headline(
+        events=len(events),
+        fatalities_at_least=int(events["fatalities"].sum(skipna=True)) if len(events) else 0,
+        unknown_fatalities=int(events["fatalities"].isna().sum()),
+        first=dates.min().date() if len(events) else None,
+        last=dates.max().date() if len(events) else None,
+        region_only=int((events["geo_precision"] == 3).sum()),
+    )
+
+
+def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
+    """Events and known fatalities per period and event type (long format, every period present)."""
+    rule = FREQUENCIES[freq]
+    columns = ["period", "event_type", "events", "fatalities"]
+    if events.empty:
+        return pd.DataFrame(columns=columns)
+    periods = events["event_date"].dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
+    grouped = (
+        events.assign(period=periods)
+        .groupby(["period", "event_type"], observed=True)
+        .agg(events=("event_id", "size"), fatalities=("fatalities", lambda s: int(s.sum(skipna=True))))
+        .reset_index()
+    )
+    full_range = pd.date_range(periods.min(), periods.max(), freq=rule)
+    types = [t for t in schema.EVENT_TYPES if t in set(grouped["event_type"])]
+    index = pd.MultiIndex.from_product([full_range, types], names=["period", "event_type"])
+    filled = grouped.set_index(["period", "event_type"]).reindex(index, fill_value=0).reset_index()
+    return filled[columns]
+
+
+def region_summary(events: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Per region: events, known fatalities and events without a figure; regions with none get 0."""
+    counts = events.groupby("region_id").agg(
+        events=("event_id", "size"),
+        fatalities=("fatalities", lambda s: int(s.sum(skipna=True))),
+        unknown_fatalities=("fatalities", lambda s: int(s.isna().sum())),
+    )
+    table = pd.DataFrame(regions[["region_id", "name_en", "names_alt", "country_iso3", "admin_level"]]).set_index("region_id")
+    table = table.join(counts).fillna({"events": 0, "fatalities": 0, "unknown_fatalities": 0})
+    for col in ("events", "fatalities", "unknown_fatalities"):
+        table[col] = table[col].astype("int64")
+    return table.reset_index().sort_values(["events", "name_en"], ascending=[False, True], ignore_index=True)
+
+
+def outside_count(events: pd.DataFrame) -> int:
+    """Events that lie outside every region of the boundary layer (e.g. meetings abroad)."""
+    return int((events["region_match"] == "outside").sum())
+
+
+def view_bounds(events: pd.DataFrame, regions: pd.DataFrame) -> list[list[float]]:
+    """[[south, west], [north, east]] of the events inside the boundary layer, else of the layer.
+
+    Far-away events (a meeting in Brussels) still count everywhere, but do not pull the
+    initial view away from the border region.
+    """
+    local = events[events["region_match"].isin(["inside", "nearest"])] if "region_match" in events else events.iloc[0:0]
+    if len(local):
+        west, south, east, north = local.total_bounds
+        pad = 0.15
+        return [[south - pad, west - pad], [north + pad, east + pad]]
+    west, south, east, north = regions.total_bounds
+    return [[south, west], [north, east]]
+
+
+def all_bounds(events: pd.DataFrame) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of every event, for 'show all events'."""
+    if events.empty:
+        return None
+    west, south, east, north = events.total_bounds
+    return [[south, west], [north, east]]
+
+
+def time_windows(first: date, last: date, step: str = "month") -> list[tuple[date, date]]:
+    """Consecutive windows (start, end inclusive) of one week or month covering first..last."""
+    rule = FREQUENCIES[step]
+    starts = pd.date_range(pd.Timestamp(first).to_period("W-SUN" if step == "week" else "M").start_time, last, freq=rule)
+    offset = pd.DateOffset(weeks=1) if step == "week" else pd.DateOffset(months=1)
+    return [(s.date(), (s + offset - pd.Timedelta(days=1)).date()) for s in starts]

@@ -1,0 +1,61 @@
+"""Headline numbers, timeline, per-region summary and view bounds on real events."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from mapdata import stats
+
+
+def test_headline_counts_known_fatalities_as_at_least(joined_events):
+    head = stats.headline(joined_events)
+    assert head.events == 9
+    assert head.unknown_fatalities == 2, "AZARM-0028 and 0029 have no per-site figure"
+    assert head.fatalities_at_least == int(joined_events["fatalities"].sum(skipna=True))
+    assert head.fatalities_text().startswith("at least ") and "2 events without a figure" in head.fatalities_text()
+    assert (head.first, head.last) == (date(2020, 11, 9), date(2023, 9, 19))
+
+
+def test_headline_of_nothing():
+    import pandas as pd
+
+    empty = pd.DataFrame({"event_date": pd.Series(dtype="datetime64[s]"), "fatalities": pd.Series(dtype="Int64"),
+                          "geo_precision": pd.Series(dtype="int64")})
+    head = stats.headline(empty)
+    assert head.events == 0 and head.first is None and head.fatalities_text() == "at least 0"
+
+
+def test_timeline_fills_empty_periods_and_sums_per_type(joined_events):
+    months = stats.timeline(joined_events, "month")
+    assert months["events"].sum() == len(joined_events)
+    assert months["period"].min().date() == date(2020, 11, 1)
+    assert months["period"].nunique() == (2023 - 2020) * 12 + (9 - 11) + 1
+    nov21 = months[(months["period"] == "2021-11-01") & (months["event_type"] == "Battles")]
+    assert nov21["events"].iloc[0] == 2
+    weeks = stats.timeline(joined_events, "week")
+    assert (weeks["period"].dt.day_of_week == 0).all(), "weeks start on Monday"
+    assert weeks["events"].sum() == len(joined_events)
+
+
+def test_region_summary_includes_regions_without_events(joined_events, small_regions):
+    table = stats.region_summary(joined_events, small_regions)
+    assert len(table) == len(small_regions)
+    kalbajar = table.set_index("name_en").loc["Kalbajar District"]
+    assert kalbajar["events"] == 2 and kalbajar["unknown_fatalities"] == 1
+    assert table["events"].sum() == (joined_events["region_match"] != "outside").sum()
+
+
+def test_view_bounds_ignore_far_away_events(joined_events, small_regions):
+    (south, west), (north, east) = stats.view_bounds(joined_events, small_regions)
+    assert 38 < south < north < 42 and 43 < west < east < 48, "Brussels must not pull the view"
+    (_, west_all), _ = stats.all_bounds(joined_events)
+    assert west_all < 5
+    assert stats.outside_count(joined_events) >= 1
+
+
+def test_time_windows_cover_the_span():
+    months = stats.time_windows(date(2020, 7, 12), date(2020, 9, 3), "month")
+    assert months == [(date(2020, 7, 1), date(2020, 7, 31)), (date(2020, 8, 1), date(2020, 8, 31)),
+                      (date(2020, 9, 1), date(2020, 9, 30))]
+    weeks = stats.time_windows(date(2020, 7, 12), date(2020, 7, 20), "week")
+    assert weeks[0] == (date(2020, 7, 6), date(2020, 7, 12)) and weeks[-1][1] >= date(2020, 7, 20)
