@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", type=Path, default=None, help=f"folder with the source files (default: {config.get('SOURCE_BOUNDARIES')})")
     build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {config.get('GEO_DIR')})")
     build.set_defaults(run=_build_geo)
+
+    fetch = commands.add_parser("assets", help="fetch the map's Leaflet JS/CSS from the npm registry (once, for offline use)")
+    fetch.set_defaults(run=_assets)
     return parser
 
 
@@ -100,4 +103,12 @@ def _build_geo(args: argparse.Namespace) -> int:
 
     for layer, path in build_geo(source_dir=args.source, out_dir=args.out).items():
         print(f"{layer}: {path}")
+    return 0
+
+
+def _assets(args: argparse.Namespace) -> int:
+    from .assets import fetch_assets
+
+    files = fetch_assets()
+    print(f"{len(files)} asset files ready in {config.get('ASSETS_DIR')}")
     return 0

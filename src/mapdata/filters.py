@@ -142,25 +142,31 @@ def normalise_name(name: str) -> str:
     return " ".join(text.split())
 
 
-def region_lookup(regions: pd.DataFrame) -> dict[str, str]:
-    """Map every normalised English and alternative name and id of a region to its region_id."""
-    lookup: dict[str, str] = {}
-    for rid, name, alt in zip(regions["region_id"], regions["name_en"], regions.get("names_alt", pd.Series("", index=regions.index))):
-        for candidate in [rid, name, *str(alt or "").split("|")]:
-            key = normalise_name(candidate)
-            if key:
-                lookup.setdefault(key, rid)
-        lookup[str(rid).casefold()] = rid
+def region_lookup(regions: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Map every normalised English and alternative name, and every id, to the region ids it names.
+
+    A name can name several regions (Shushi: Shusha City and Shusha District); it selects them all.
+    """
+    lookup: dict[str, tuple[str, ...]] = {}
+    alt_names = regions["names_alt"] if "names_alt" in regions else pd.Series("", index=regions.index)
+    for rid, name, alt in zip(regions["region_id"], regions["name_en"], alt_names):
+        for candidate in {str(rid).casefold(), normalise_name(name), *(normalise_name(a) for a in str(alt or "").split("|"))}:
+            if candidate and rid not in lookup.get(candidate, ()):
+                lookup[candidate] = lookup.get(candidate, ()) + (rid,)
     return lookup
 
 
 def resolve_regions(names: Iterable[str], regions: pd.DataFrame) -> tuple[str, ...]:
     """Region ids for names; raise FilterError naming the unknown ones, with suggestions."""
     lookup = region_lookup(regions)
-    ids, unknown = [], []
+    ids: list[str] = []
+    unknown: list[str] = []
     for name in names:
-        rid = lookup.get(normalise_name(name)) or lookup.get(str(name).casefold())
-        (ids if rid else unknown).append(rid or name)
+        found = lookup.get(normalise_name(name)) or lookup.get(str(name).casefold())
+        if found:
+            ids.extend(found)
+        else:
+            unknown.append(name)
     if unknown:
         hints = {n: difflib.get_close_matches(normalise_name(n), list(lookup), n=3) for n in unknown}
         text = "; ".join(f"'{n}'" + (f" (did you mean {', '.join(h)}?)" if h else "") for n, h in hints.items())

@@ -115,3 +115,28 @@ def time_windows(first: date, last: date, step: str = "month") -> list[tuple[dat
     starts = pd.date_range(pd.Timestamp(first).to_period("W-SUN" if step == "week" else "M").start_time, last, freq=rule)
     offset = pd.DateOffset(weeks=1) if step == "week" else pd.DateOffset(months=1)
     return [(s.date(), (s + offset - pd.Timedelta(days=1)).date()) for s in starts]
+
+
+def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:
+    """The full record of one event as label → plain text, for the details panel; None if absent."""
+    rows = events[events["event_id"] == event_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    precision = int(row["geo_precision"])
+    fatalities = "no acknowledged figure" if pd.isna(row["fatalities"]) else str(int(row["fatalities"]))
+    region = row.get("region_name") or "outside the boundary layer"
+    return {
+        "Event": str(row["event_id"]),
+        "Date": f"{row['event_date']:%Y-%m-%d} (precision: {row['date_precision']})",
+        "Type": " / ".join(t for t in (row["event_type"], row["sub_event_type"]) if t),
+        "Actors": " — ".join(a for a in (row["actor1"], row["actor2"]) if a) or "not given",
+        "Location": str(row["location"]),
+        "Region": f"{region} ({row.get('region_match', '')}); reported country: {row['country']}",
+        "Location precision": f"{precision} — {schema.GEO_PRECISION_LABELS[precision]}",
+        "Coordinates": f"{row['latitude']:.4f}, {row['longitude']:.4f}; source: {row['coord_source'] or 'not given'}",
+        "Fatalities": f"{fatalities}. Claims: {row['fatalities_note'] or 'none recorded'}",
+        "Notes": str(row["notes"]),
+        "Source": str(row["source"]),
+        "Source URL": str(row["source_url"]),
+    }

@@ -1,0 +1,32 @@
+"""Regions: events and fatalities per region for the current filter; picking rows filters every page."""
+
+import streamlit as st
+
+import ui
+from mapdata import stats
+
+ui.page_setup("Regions")
+data = ui.dataset()
+
+
+def _pick_regions() -> None:
+    rows = st.session_state["region_table"].selection.rows
+    st.session_state["region"] = list(st.session_state["_region_order"][i] for i in rows)
+
+
+spec = ui.sidebar_filters(data)
+selected = ui.filtered(data, spec)
+ui.headline(data, selected, spec)
+
+table = stats.region_summary(selected, data.regions)
+st.session_state["_region_order"] = list(table["name_en"])
+st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
+           f"{stats.outside_count(selected)} matching events lie outside every region (e.g. meetings abroad) "
+           "and are not in this table.")
+st.dataframe(
+    table.rename(columns={"name_en": "region", "names_alt": "alternative names", "country_iso3": "country",
+                          "admin_level": "level", "unknown_fatalities": "events without a figure"}),
+    hide_index=True, width="stretch", key="region_table", on_select=_pick_regions, selection_mode="multi-row",
+    column_config={"region_id": None, "fatalities": st.column_config.NumberColumn("fatalities (at least)")},
+)
+ui.credits()

@@ -1,0 +1,55 @@
+"""Sources & method: provenance, coding rules, precision legend, licences, how to cite."""
+
+import streamlit as st
+
+import ui
+from mapdata import country_mismatches, schema
+from mapdata.export import BOUNDARY_CREDIT
+
+ui.page_setup("Sources & method")
+data = ui.dataset()
+spec = ui.sidebar_filters(data)
+selected = ui.filtered(data, spec)
+ui.headline(data, selected, spec)
+
+st.header("Sources & method")
+st.markdown(
+    """
+**Events.** The embedded dataset holds incidents compiled from public reporting: news agencies,
+defence-ministry statements as reported by media, Crisis Group CrisisWatch and Wikipedia. Every
+record names its source and links it; casualty figures say who claimed them. Nothing is inferred:
+an empty fatality cell means no acknowledged figure, not zero. Actor order does not say who started
+an incident; most incidents are blamed by each side on the other, and many rest on one side's account.
+
+**Coding.** Event types and sub-types follow ACLED's taxonomy. Fatalities count the deaths a side
+acknowledged for its own forces (or a neutral source). For multi-site episodes the sources give totals
+only: per-site cells are empty and the totals are in the fatality note, so **sums undercount**.
+
+**Location precision.** Uncertainty is part of the data and is drawn on the map:
+"""
+)
+st.table({"level": list(schema.GEO_PRECISION_LABELS), "meaning": list(schema.GEO_PRECISION_LABELS.values()),
+          "on the map": ["solid filled circle", "lighter fill, solid outline",
+                         "hollow dashed circle with a dashed uncertainty ring"]})
+st.markdown(
+    """
+**Regions and border.** Each event is joined to the region polygon it lies in; a point in no polygon
+takes the nearest region only within a small tolerance (flagged *nearest*), otherwise it is *outside*
+(meetings abroad still count in numbers, timeline and table). The distance to the Armenia–Azerbaijan
+state border is measured from a line derived from the boundary layers (see `geo/README.md`).
+"""
+)
+st.subheader("Spatial consistency check")
+flagged = country_mismatches(data.events)
+st.caption("Events whose point lies in a region of another country than the one the sources report. "
+           "They are flagged, not moved: reference points across the line and overlapping boundary sources.")
+st.dataframe(flagged, hide_index=True, width="stretch")
+
+st.subheader("Licences and attribution")
+st.markdown(f"{BOUNDARY_CREDIT}. Layers derived from them are shared under the same licences (share-alike).")
+st.subheader("Data dictionary")
+st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")
+st.subheader("How to cite")
+st.markdown("Cite the original source of each event (its `source` and `source_url`), and this tool with the "
+            "date of access and the filter in use (the page URL reproduces it).")
+ui.credits()
