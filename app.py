@@ -1,4 +1,5 @@
-"""The map (entry page): incidents over regions and the state border, with a time player.
+"""Entry page: the map of incidents over regions and the state border, with a time player and a
+details panel for the clicked incident.
 
 Run with ``streamlit run app.py``; choose another events file with ``MAPDATA_EVENTS=...``.
 """
@@ -10,92 +11,97 @@ from streamlit_folium import st_folium
 import ui
 from mapdata import assets, layers, stats
 
-ui.page_setup("Map")
-assets.use_local_assets()
-data = ui.dataset()
-spec = ui.sidebar_filters(data)
-selected = ui.filtered(data, spec)
-ui.headline(data, selected, spec)
-
-if not all(path.exists() for path in assets.asset_files()):
-    st.error("The map's JavaScript files are missing. Run `python -m mapdata assets` once (it fetches Leaflet "
-             "from the npm registry into static/vendor/), then reload.")
-    st.stop()
-
-controls = st.columns([1.2, 1, 1, 1.4])
-shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
-                                      key="shade", bind="query-params") or "none"
-tiles = controls[1].toggle("OpenStreetMap tiles", key="tiles", help="Needs internet. Off: no base map, works offline.")
-whole = controls[2].toggle("Fit all events", key="fit_all",
-                           help="The initial view fits the border region; far-away events (meetings abroad) still count.")
-step = controls[3].segmented_control("Play through time by", ["week", "month"], default="month", key="play_step") or "month"
-
-head = stats.headline(selected)
-windows = stats.time_windows(head.first, head.last, step) if head.first else []
+PLAY_INTERVAL = "1.5s"
 
 
-def _toggle_play() -> None:
+def map_page(ctx: ui.Context) -> None:
+    """The map: controls, the player, the folium map and the details of the clicked incident."""
+    if not all(path.exists() for path in assets.asset_files()):
+        st.error("The map's JavaScript files are missing. Run `python -m mapdata assets` once (it fetches Leaflet "
+                 "from the npm registry into static/vendor/), then reload.")
+        return
+    assets.use_local_assets()
+    controls = st.columns([1.3, 1, 1, 1, 1.3])
+    shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
+                                          key="shade", bind="query-params") or "none"
+    heat = controls[1].toggle("Heat map", key="heat", help="Density of the filtered events, on top of the markers.")
+    tiles = controls[2].toggle("OpenStreetMap tiles", key="tiles", help="Needs internet. Off: no base map, works offline.")
+    whole = controls[3].toggle("Fit all events", key="fit_all",
+                               help="The first view fits the border region; far-away events (meetings abroad) still count.")
+    step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key="play_step") or "month"
+
+    head = stats.headline(ctx.selected)
+    windows = stats.time_windows(head.first, head.last, step) if head.first else []
+    player = st.columns([1, 1, 4])
+    player[0].toggle("Time window", key="animate", help="Show one week or month at a time; press Play or drag the window slider.")
+    if st.session_state.get("animate") and windows:
+        playing = st.session_state.get("playing", False)
+        player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key="play")
+    st.session_state["_ticked"] = False
+    view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows)
+    st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get("playing") else None)(ctx, view)
+
+
+def _toggle_play(frames: int) -> None:
     st.session_state["playing"] = not st.session_state.get("playing", False)
-    if st.session_state["playing"] and st.session_state.get("frame", 0) >= len(windows) - 1:
+    if st.session_state["playing"] and st.session_state.get("frame", 0) >= frames - 1:
         st.session_state["frame"] = 0
 
 
-def _advance() -> None:
-    """One tick of the player: next window, and stop (full rerun) at the last one."""
+def _advance(frames: int) -> None:
+    """One tick of the player: the next window; at the last one, stop (full rerun ends the timer)."""
     frame = st.session_state.get("frame", 0)
-    if frame + 1 < len(windows):
+    if frame + 1 < frames:
         st.session_state["frame"] = frame + 1
     else:
         st.session_state["playing"] = False
         st.rerun(scope="app")
 
 
-def _draw_map() -> None:
-    shown, caption = selected, f"All {len(selected):,} filtered events."
+def _draw_map(ctx: ui.Context, view: dict) -> None:
+    windows = view["windows"]
+    shown, caption = ctx.selected, f"All {len(ctx.selected):,} filtered events."
     if st.session_state.get("animate") and windows:
         if st.session_state.get("playing") and st.session_state.get("_ticked"):
-            _advance()
+            _advance(len(windows))
         st.session_state["_ticked"] = True
         st.session_state["frame"] = min(st.session_state.get("frame", 0), len(windows) - 1)
-        frame = st.slider("Window", 0, len(windows) - 1, key="frame", format="%d", label_visibility="collapsed")
+        frame = st.slider("Window", 0, len(windows) - 1, key="frame", label_visibility="collapsed")
         start, end = windows[frame]
-        shown = selected[(selected["event_date"].dt.date >= start) & (selected["event_date"].dt.date <= end)]
-        caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(selected):,} events"
+        dates = ctx.selected["event_date"].dt.date
+        shown = ctx.selected[(dates >= start) & (dates <= end)]
+        caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
     st.caption(caption)
-    bounds = stats.all_bounds(data.events) if whole else stats.view_bounds(data.events, data.regions)
-    (south, west), (north, east) = bounds
+    data = ctx.data
+    (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions)
+    shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
     groups = [
         layers.region_layer(data.regions, counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
         layers.incident_layer(shown),
-        layers.heat_layer(shown),
     ]
+    if view["heat"]:
+        groups.append(layers.heat_layer(shown))
     result = st_folium(
-        layers.base_map((west, south, east, north), tiles=tiles), feature_group_to_add=groups,
+        layers.base_map((west, south, east, north), tiles=view["tiles"]), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False), returned_objects=["last_object_clicked_tooltip"],
         key="map", height=620, use_container_width=True,
     )
-    event_id = layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip"))
-    _details(event_id)
+    _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))
 
 
-def _details(event_id: str | None) -> None:
-    record = stats.event_details(data.events, event_id) if event_id else None
+def _details(ctx: ui.Context, event_id: str | None) -> None:
+    record = stats.event_details(ctx.data.events, event_id) if event_id else None
     st.subheader("Incident details")
     if record is None:
         st.caption("Click an incident on the map to see its full record and source here.")
         return
-    url = record["Source URL"]
     st.dataframe({"field": list(record), "value": list(record.values())}, hide_index=True, width="stretch")
+    url = record["Source URL"]
     if url.lower().startswith(("http://", "https://")):
         st.link_button("Open the source", url)
 
 
-player = st.columns([1, 1, 4])
-player[0].toggle("Time window", key="animate", help="Show one week or month at a time; press Play or drag the window slider.")
-if st.session_state.get("animate") and windows:
-    player[1].button("⏸ Pause" if st.session_state.get("playing") else "▶ Play", on_click=_toggle_play, key="play")
-st.session_state["_ticked"] = False
-st.fragment(_draw_map, run_every="1.5s" if st.session_state.get("playing") else None)()
+map_page(ui.frame("Map"))
 ui.credits()

@@ -1,5 +1,6 @@
-"""Page furniture shared by every page: page config, cached data, the sidebar filters, the
-headline and the credits. Not a page itself (it lives beside app.py, outside pages/).
+"""Page furniture shared by every page: page config, navigation, cached data, the sidebar
+filters, the headline and the credits. Every page starts with ``ctx = ui.frame()`` and ends with
+``ui.credits()``. Not a page itself (it lives beside app.py, outside pages/).
 
 Filter widgets are bound to URL query parameters (``bind="query-params"``), so the filter
 survives page switches and a copied link reproduces the view.
@@ -7,8 +8,10 @@ survives page switches and a copied link reproduces the view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import streamlit as st
 
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, schema, stats
@@ -19,9 +22,36 @@ from mapdata.join import country_iso3
 APP_TITLE = "Conflict-incident map"
 
 
-def page_setup(title: str) -> None:
-    """Page config and title, identical on every page."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon="🗺️", layout="wide")
+@dataclass(frozen=True)
+class Context:
+    """What every page works on: the dataset, the filter and the events it keeps."""
+
+    data: Dataset
+    spec: FilterSpec
+    selected: gpd.GeoDataFrame
+
+
+PAGES = (
+    ("app.py", "Map", ":material/map:"),
+    ("pages/1_Timeline.py", "Timeline", ":material/bar_chart:"),
+    ("pages/2_Regions.py", "Regions", ":material/grid_view:"),
+    ("pages/3_Data_and_export.py", "Data & export", ":material/download:"),
+    ("pages/4_Sources_and_method.py", "Sources & method", ":material/menu_book:"),
+)
+"""The app's pages in menu order: script, title, icon. (Streamlit's own page list is hidden in
+.streamlit/config.toml so that the entry page is called "Map", not "app".)"""
+
+
+def frame(title: str) -> Context:
+    """Draw the shared furniture (navigation, sidebar filters, headline); return the page's context."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=":material/map:", layout="wide")
+    for script, label, icon in PAGES:
+        st.sidebar.page_link(script, label=label, icon=icon, query_params={k: st.query_params.get_all(k) for k in st.query_params})
+    data = dataset()
+    spec = sidebar_filters(data)
+    selected = filtered(data, spec)
+    headline(data, selected, spec)
+    return Context(data, spec, selected)
 
 
 @st.cache_resource(show_spinner="Loading, validating and joining events…")
@@ -109,11 +139,11 @@ def headline(data: Dataset, selected, spec: FilterSpec) -> None:
     """Title, headline numbers and the active filters, always visible."""
     st.title(APP_TITLE)
     head = stats.headline(selected)
-    cols = st.columns(4)
+    cols = st.columns([0.8, 0.8, 2, 1])
     cols[0].metric("Events", f"{head.events:,}", help=f"of {len(data.events):,} in {data.name}")
     cols[1].metric("Fatalities", f"≥ {head.fatalities_at_least:,}", help=head.fatalities_text()
                    + ". Sums undercount multi-site episodes whose per-site figures are unknown.")
-    span = f"{head.first} → {head.last}" if head.first else "—"
+    span = f"{head.first:%d %b %Y} – {head.last:%d %b %Y}" if head.first else "—"
     cols[2].metric("Date span", span)
     cols[3].metric("Region-only locations", f"{head.region_only:,}", help=schema.GEO_PRECISION_LABELS[3])
     st.caption(f"**Active filters:** {spec.describe()} · fatalities {head.fatalities_text()}"

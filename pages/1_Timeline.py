@@ -6,11 +6,7 @@ import ui
 from mapdata import stats
 from mapdata.layers import TYPE_COLOURS
 
-ui.page_setup("Timeline")
-data = ui.dataset()
-spec = ui.sidebar_filters(data)
-selected = ui.filtered(data, spec)
-ui.headline(data, selected, spec)
+selected = ui.frame("Timeline").selected
 
 step = st.segmented_control("Bin", options=["week", "month"], default="month", key="bin", bind="query-params") or "month"
 series = stats.timeline(selected, step)

@@ -5,8 +5,7 @@ import streamlit as st
 import ui
 from mapdata import stats
 
-ui.page_setup("Regions")
-data = ui.dataset()
+ctx = ui.frame("Regions")
 
 
 def _pick_regions() -> None:
@@ -14,14 +13,10 @@ def _pick_regions() -> None:
     st.session_state["region"] = list(st.session_state["_region_order"][i] for i in rows)
 
 
-spec = ui.sidebar_filters(data)
-selected = ui.filtered(data, spec)
-ui.headline(data, selected, spec)
-
-table = stats.region_summary(selected, data.regions)
+table = stats.region_summary(ctx.selected, ctx.data.regions)
 st.session_state["_region_order"] = list(table["name_en"])
 st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
-           f"{stats.outside_count(selected)} matching events lie outside every region (e.g. meetings abroad) "
+           f"{stats.outside_count(ctx.selected)} matching events lie outside every region (e.g. meetings abroad) "
            "and are not in this table.")
 st.dataframe(
     table.rename(columns={"name_en": "region", "names_alt": "alternative names", "country_iso3": "country",

@@ -6,16 +6,8 @@ import ui
 from mapdata import schema
 from mapdata.export import FORMATS, export_bytes
 
-ui.page_setup("Data & export")
-data = ui.dataset()
-spec = ui.sidebar_filters(data)
-selected = ui.filtered(data, spec)
-ui.headline(data, selected, spec)
-
-
-@st.cache_data(show_spinner="Preparing the export…", max_entries=12)
-def _export(fmt: str, query: str, _events, version: str) -> bytes:
-    return export_bytes(_events, fmt, spec, source_name=data.name)
+ctx = ui.frame("Data & export")
+data, spec, selected = ctx.data, ctx.spec, ctx.selected
 
 
 st.subheader("Download exactly what is filtered")
@@ -23,7 +15,7 @@ cols = st.columns(len(FORMATS))
 labels = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (safe for spreadsheets)", "gpkg": "GeoPackage"}
 for col, (fmt, (suffix, mime)) in zip(cols, FORMATS.items()):
     col.download_button(
-        labels[fmt], data=lambda fmt=fmt: _export(fmt, spec.to_query_string(), selected, f"{data.name}:{len(data.events)}"),
+        labels[fmt], data=lambda fmt=fmt: export_bytes(selected, fmt, spec, source_name=data.name),
         file_name=f"incidents{suffix}", mime=mime, key=f"download_{fmt}", on_click="ignore", width="stretch",
     )
 st.caption("The same filter with `mapdata export` writes the same content (only the generation time differs). "

@@ -6,11 +6,7 @@ import ui
 from mapdata import country_mismatches, schema
 from mapdata.export import BOUNDARY_CREDIT
 
-ui.page_setup("Sources & method")
-data = ui.dataset()
-spec = ui.sidebar_filters(data)
-selected = ui.filtered(data, spec)
-ui.headline(data, selected, spec)
+data = ui.frame("Sources & method").data
 
 st.header("Sources & method")
 st.markdown(
