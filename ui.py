@@ -72,7 +72,7 @@ def dataset() -> Dataset:
 def _region_label(names_alt: dict[str, str]):
     def label(name: str) -> str:
         alt = names_alt.get(name, "")
-        return f"{name} ({', '.join(alt.split('|')[:4])})" if alt else name
+        return f"{name} ({', '.join(alt.split('|'))})" if alt else name
 
     return label
 
@@ -83,8 +83,10 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
     bar = st.sidebar
     bar.header("Filters")
     spec_kwargs: dict = {}
-    if len(events):
-        first, last = events["event_date"].min().date(), events["event_date"].max().date()
+    first, last = (events["event_date"].min().date(), events["event_date"].max().date()) if len(events) else (None, None)
+    if first is not None and first == last:
+        bar.caption(f"All events are dated {first}.")
+    elif first is not None:
         chosen = bar.slider("Dates", min_value=first, max_value=last, value=(first, last), format="YYYY-MM-DD",
                             key="date", bind="query-params", help="Drag either end; the map's play control steps through time.")
         if tuple(chosen) != (first, last):

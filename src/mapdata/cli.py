@@ -30,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return args.run(args)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
     except MapdataError as exc:
         print(f"mapdata: error: {exc}", file=sys.stderr)
     except OSError as exc:

@@ -168,10 +168,24 @@ def resolve_regions(names: Iterable[str], regions: pd.DataFrame) -> tuple[str, .
         else:
             unknown.append(name)
     if unknown:
-        hints = {n: difflib.get_close_matches(normalise_name(n), list(lookup), n=3) for n in unknown}
-        text = "; ".join(f"'{n}'" + (f" (did you mean {', '.join(h)}?)" if h else "") for n, h in hints.items())
+        names_by_key = _display_names(regions)
+        hints = {n: difflib.get_close_matches(normalise_name(n), list(names_by_key), n=3) for n in unknown}
+        text = "; ".join(
+            f"'{n}'" + (f" (did you mean {', '.join(dict.fromkeys(names_by_key[k] for k in h))}?)" if h else "")
+            for n, h in hints.items()
+        )
         raise FilterError(f"unknown region {text}")
     return tuple(dict.fromkeys(ids))
+
+
+def _display_names(regions: pd.DataFrame) -> dict[str, str]:
+    """Normalised English and alternative names → the region's English name, for suggestions."""
+    names: dict[str, str] = {}
+    alt_names = regions["names_alt"] if "names_alt" in regions else pd.Series("", index=regions.index)
+    for name, alt in zip(regions["name_en"], alt_names):
+        for candidate in [name, *str(alt or "").split("|")]:
+            names.setdefault(normalise_name(candidate), name)
+    return names
 
 
 def filter_events(events: pd.DataFrame, spec: FilterSpec, regions: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -1,0 +1,127 @@
+"""The real Streamlit app through streamlit.testing.v1.AppTest: every page, filters, deep links."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mapdata import FilterSpec, filter_events, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["app.py", "pages/1_Timeline.py", "pages/2_Regions.py", "pages/3_Data_and_export.py",
+         "pages/4_Sources_and_method.py"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset(ROOT / "data" / "events.csv")
+
+
+def app(page: str = "app.py", **query: str) -> AppTest:
+    """The app run from its entry file (as `streamlit run app.py` does), switched to ``page``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(query)
+    at.run()
+    return at if page == "app.py" else at.switch_page(page).run()
+
+
+def events_metric(at: AppTest) -> int:
+    return int(at.metric[0].value.replace(",", ""))
+
+
+def kalbajar_label(at: AppTest) -> str:
+    return next(o for o in at.multiselect(key="region").options if o.startswith("Kalbajar District"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(page):
+    at = app(page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Conflict-incident map"
+    assert events_metric(at) == 126
+    assert "Boundaries: geoBoundaries" in " ".join(c.value for c in at.caption), "licences are credited on every page"
+
+
+def test_filters_change_the_headline_to_what_filter_events_gives(data):
+    at = app()
+    at.slider(key="date").set_value((date(2021, 1, 1), date(2023, 12, 31))).run()
+    at.multiselect(key="type").set_value(["Battles"]).run()
+    spec = FilterSpec(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31), event_types=("Battles",))
+    assert events_metric(at) == len(filter_events(data.events, spec, data.regions))
+    at.multiselect(key="region").set_value([kalbajar_label(at)]).run()
+    spec = FilterSpec(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31), event_types=("Battles",),
+                      regions=("Kalbajar",))
+    expected = filter_events(data.events, spec, data.regions)
+    assert events_metric(at) == len(expected) > 0
+    assert "types: Battles" in at.caption[0].value and "dates 2021-01-01 to 2023-12-31" in at.caption[0].value
+
+
+def test_region_labels_carry_alternative_names_for_search():
+    at = app()
+    label = kalbajar_label(at)
+    assert "Karvachar" in label and "Kəlbəcər" in label
+
+
+def test_precision_filter_and_hide_region_only(data):
+    at = app()
+    at.toggle(key="exact_only").set_value(True).run()
+    assert events_metric(at) == int((data.events["geo_precision"] < 3).sum())
+    assert at.metric[3].value == "0"
+
+
+def test_deep_link_reproduces_a_filter(data):
+    at = app("app.py", region=kalbajar_label(app()), type="Battles")
+    assert not at.exception
+    spec = FilterSpec(regions=("Kalbajar",), event_types=("Battles",))
+    assert events_metric(at) == len(filter_events(data.events, spec, data.regions)) > 0
+    assert at.multiselect(key="region").value == ["Kalbajar District"]
+
+
+def test_choosing_rows_on_the_regions_page_filters_every_page():
+    at = app("pages/2_Regions.py")
+    table = at.dataframe[0].value
+    row = list(table["region"]).index("Lachin District")
+    at.session_state["region"] = ["Lachin District"]
+    at.run()
+    assert events_metric(at) == int(table.iloc[row]["events"])
+
+
+def test_a_broken_events_file_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
+    bad = tmp_path / "broken.csv"
+    bad.write_text("event_id,location\nX,Somewhere\n", encoding="utf-8")
+    monkeypatch.setenv("MAPDATA_EVENTS", str(bad))
+    at = app()
+    assert not at.exception
+    assert "required column(s) missing" in at.error[0].value and "broken.csv" in at.error[0].value
+
+
+def test_rejected_rows_are_reported_and_good_rows_kept(tmp_path, monkeypatch):
+    source = (ROOT / "tests" / "data" / "events_bad.csv").read_bytes()
+    (tmp_path / "mixed.csv").write_bytes(source)
+    monkeypatch.setenv("MAPDATA_EVENTS", str(tmp_path / "mixed.csv"))
+    at = app("pages/3_Data_and_export.py")
+    assert not at.exception
+    assert events_metric(at) == 3
+    assert "14 invalid rows skipped" in at.caption[0].value
+    assert any("rows of mixed.csv were rejected" in e.label for e in at.expander)
+
+
+def test_map_page_explains_missing_assets(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDATA_ASSETS_DIR", str(tmp_path / "nothing-here"))
+    at = app()
+    assert not at.exception
+    assert "python -m mapdata assets" in at.error[0].value
+
+
+def test_time_window_shows_one_month_at_a_time(data):
+    at = app()
+    at.toggle(key="animate").set_value(True).run()
+    at.slider(key="frame").set_value(2).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("Window 3 of"))
+    first = data.events["event_date"].min()
+    month = data.events[(data.events["event_date"].dt.year == first.year) & (data.events["event_date"].dt.month == first.month + 2)]
+    assert f"· {len(month)} of 126 events" in caption
