@@ -25,7 +25,7 @@ def map_page(ctx: ui.Context) -> None:
     shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
                                           key="shade", bind="query-params") or "none"
     heat = controls[1].toggle("Heat map", key="heat", help="Density of the filtered events, on top of the markers.")
-    tiles = controls[2].toggle("OpenStreetMap tiles", key="tiles", help="Needs internet. Off: no base map, works offline.")
+    tiles = controls[2].toggle("OSM tiles", key="tiles", help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
     whole = controls[3].toggle("Fit all events", key="fit_all",
                                help="The first view fits the border region; far-away events (meetings abroad) still count.")
     step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key="play_step") or "month"

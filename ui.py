@@ -20,6 +20,7 @@ from mapdata.export import BOUNDARY_CREDIT
 from mapdata.join import country_iso3
 
 APP_TITLE = "Conflict-incident map"
+FAVICON = Path(__file__).parent / "static" / "favicon.png"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ PAGES = (
 
 def frame(title: str) -> Context:
     """Draw the shared furniture (navigation, sidebar filters, headline); return the page's context."""
-    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=":material/map:", layout="wide")
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     for script, label, icon in PAGES:
         st.sidebar.page_link(script, label=label, icon=icon, query_params={k: st.query_params.get_all(k) for k in st.query_params})
     data = dataset()

@@ -1,9 +1,11 @@
 """Regions: events and fatalities per region for the current filter; picking rows filters every page."""
 
+import folium
 import streamlit as st
+from streamlit_folium import st_folium
 
 import ui
-from mapdata import stats
+from mapdata import assets, layers, stats
 
 ctx = ui.frame("Regions")
 
@@ -24,4 +26,13 @@ st.dataframe(
     hide_index=True, width="stretch", key="region_table", on_select=_pick_regions, selection_mode="multi-row",
     column_config={"region_id": None, "fatalities": st.column_config.NumberColumn("fatalities (at least)")},
 )
+shade = st.segmented_control("Shade the map by", ["events", "fatalities"], default="events", key="region_shade") or "events"
+if all(path.exists() for path in assets.asset_files()):
+    assets.use_local_assets()
+    counts = table.set_index("region_id")[shade]
+    st_folium(
+        layers.base_map(ctx.data.regions.total_bounds), key="regions_map", height=460, use_container_width=True,
+        feature_group_to_add=[layers.region_layer(ctx.data.regions, counts, shade), layers.border_layer(ctx.data.border)],
+        layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
+    )
 ui.credits()

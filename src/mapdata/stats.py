@@ -68,14 +68,18 @@ def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
 
 
 def region_summary(events: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
-    """Per region: events, known fatalities and events without a figure; regions with none get 0."""
+    """Per region: events, known fatalities and events without a figure; regions with none get 0.
+
+    Alternative names are listed comma-separated, for display.
+    """
     counts = events.groupby("region_id").agg(
         events=("event_id", "size"),
         fatalities=("fatalities", lambda s: int(s.sum(skipna=True))),
         unknown_fatalities=("fatalities", lambda s: int(s.isna().sum())),
     )
     table = pd.DataFrame(regions[["region_id", "name_en", "names_alt", "country_iso3", "admin_level"]]).set_index("region_id")
-    table = table.join(counts).fillna({"events": 0, "fatalities": 0, "unknown_fatalities": 0})
+    table = table.join(counts).fillna({"events": 0, "fatalities": 0, "unknown_fatalities": 0, "names_alt": ""})
+    table["names_alt"] = table["names_alt"].str.replace("|", ", ", regex=False)
     for col in ("events", "fatalities", "unknown_fatalities"):
         table[col] = table[col].astype("int64")
     return table.reset_index().sort_values(["events", "name_en"], ascending=[False, True], ignore_index=True)
