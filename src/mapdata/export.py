@@ -89,7 +89,7 @@ def to_csv(events: pd.DataFrame) -> str:
 def neutralise_formulas(values: pd.Series) -> pd.Series:
     """Prefix with ' the text cells starting with = + - @ tab or CR (OWASP CSV injection)."""
     text = values.astype(object)
-    risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
+    risky = text.str.startswith(_FORMULA_START).fillna(False).astype(bool) if len(text) else pd.Series(False, index=text.index)
     return text.where(~risky, "'" + text.astype(str))
 
 

@@ -30,7 +30,6 @@ Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 
 REJECTED_COLUMNS = ("file", "row", "column", "value", "reason")
 _MAX_VALUE_CHARS = 200
-_DECIMAL_COMMA = re.compile(r"^\s*(-?\d+),(\d+)\s*$")
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
 
 
@@ -49,8 +48,8 @@ def load_events(source: Source, name: str | None = None) -> Loaded:
     BOM), comma or semicolon delimiters and decimal commas.
     """
     label = name or _label(source)
-    text = _decode(_read_bytes(source, label), label)
-    frame, structural = _parse(text, label)
+    data = _decode(_read_bytes(source, label), label)
+    frame, structural = _parse(data, label)
     frame = _normalise_header(frame, label)
     raw = frame.copy()
     problems = _validate(frame, label)
@@ -83,36 +82,46 @@ def _read_bytes(source: Source, label: str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _decode(raw: bytes, label: str) -> str:
-    if not raw.strip():
+def _decode(raw: bytes, label: str) -> bytes:
+    """Check that ``raw`` is text and return it as UTF-8 without a BOM."""
+    if not raw or raw.isspace():
         raise FileFormatError(f"{label}: the file is empty; expected a CSV with a header row")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FileFormatError(
-                f"{label}: not UTF-8 text (undecodable byte at offset {exc.start}); "
-                "save the file as CSV UTF-8 and try again"
-            ) from None
-    if "\x00" in text:
+        raw = raw.decode("utf-16").encode("utf-8")
+    elif raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        codecs.decode(raw, "utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            f"{label}: not UTF-8 text (undecodable byte at offset {exc.start}); "
+            "save the file as CSV UTF-8 and try again"
+        ) from None
+    if b"\x00" in raw:
         raise FileFormatError(f"{label}: contains NUL bytes, so it is not a text CSV file")
-    return text
+    return raw
 
 
-def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
+def _delimiter(data: bytes) -> str:
+    end = data.find(b"\n")
+    header = data if end < 0 else data[:end]
+    return ";" if header.count(b";") > header.count(b",") else ","
 
 
-def _parse(text: str, label: str) -> tuple[pd.DataFrame, list[dict]]:
-    delimiter = _delimiter(text)
+def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Parse with Arrow's fast reader; a file it cannot take whole (ragged rows, newlines inside
+    quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
+    delimiter = _delimiter(data)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
+        return frame.fillna(""), []
+    except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader below
+        pass
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(data),
                 sep=delimiter,
                 dtype=str,
                 keep_default_na=False,
@@ -160,8 +169,11 @@ def _problem(mask: pd.Series, frame: pd.DataFrame, column: str, reason: str | pd
     return [{"index": rows, "column": column, "reason": reasons}]
 
 
-def _numbers(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True), errors="coerce")
+def _numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
+    """Numbers from text; with ``decimal_comma`` a single comma is read as the decimal mark ("40,5")."""
+    if decimal_comma:
+        values = values.str.replace(",", ".", regex=False)
+    return pd.to_numeric(values, errors="coerce")
 
 
 def _validate(frame: pd.DataFrame, label: str) -> list[dict]:
@@ -215,9 +227,8 @@ def _validate_types(frame: pd.DataFrame) -> list[dict]:
     problems += _problem(types.isna() & frame["event_type"].ne(""), frame, "event_type", "unknown event type (ACLED types: " + ", ".join(schema.EVENT_TYPES) + ")")
     frame["event_type"] = types.fillna(frame["event_type"])
 
-    pairs = {(t, s.lower()): s for t, subs in schema.EVENT_TYPES.items() for s in subs}
-    keys = pd.Series(list(zip(frame["event_type"], frame["sub_event_type"].str.lower())), index=frame.index)
-    subs = keys.map(pairs)
+    pairs = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items() for s in subs}
+    subs = (frame["event_type"] + "\x1f" + frame["sub_event_type"].str.lower()).map(pairs)
     bad_sub = subs.isna() & frame["sub_event_type"].ne("") & types.notna()
     problems += _problem(bad_sub, frame, "sub_event_type", "not an ACLED sub-event type of " + frame["event_type"])
     frame["sub_event_type"] = subs.fillna(frame["sub_event_type"])
@@ -228,7 +239,7 @@ def _validate_coordinates(frame: pd.DataFrame) -> list[dict]:
     problems: list[dict] = []
     for col, bound in (("latitude", 90), ("longitude", 180)):
         raw = frame[col]
-        value = _numbers(raw)
+        value = _numbers(raw, decimal_comma=True)
         problems += _problem(raw.eq(""), frame, col, f"{col} is empty")
         problems += _problem(value.isna() & raw.ne(""), frame, col, f"{col} is not a number")
         problems += _problem(value.abs() > bound, frame, col, f"{col} out of range (-{bound}..{bound})")
