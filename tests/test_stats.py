@@ -45,9 +45,12 @@ def test_region_summary_includes_regions_without_events(joined_events, small_reg
     assert table["events"].sum() == (joined_events["region_match"] != "outside").sum()
 
 
-def test_view_bounds_ignore_far_away_events(joined_events, small_regions):
+def test_view_bounds_ignore_far_away_events(joined_events, small_regions, small_border):
     (south, west), (north, east) = stats.view_bounds(joined_events, small_regions)
     assert 38 < south < north < 42 and 43 < west < east < 48, "Brussels must not pull the view"
+    border_view = stats.view_bounds(joined_events, small_regions, small_border)
+    bw, bs, be, bn = small_border.total_bounds
+    assert border_view == [[bs - 0.25, bw - 0.25], [bn + 0.25, be + 0.25]], "with a border, the view fits the border"
     (_, west_all), _ = stats.all_bounds(joined_events)
     assert west_all < 5
     assert stats.outside_count(joined_events) >= 1

@@ -90,19 +90,20 @@ def outside_count(events: pd.DataFrame) -> int:
     return int((events["region_match"] == "outside").sum())
 
 
-def view_bounds(events: pd.DataFrame, regions: pd.DataFrame) -> list[list[float]]:
-    """[[south, west], [north, east]] of the events inside the boundary layer, else of the layer.
+def view_bounds(events: pd.DataFrame, regions: pd.DataFrame, border: pd.DataFrame | None = None,
+                pad: float = 0.25) -> list[list[float]]:
+    """[[south, west], [north, east]] of the first map view: the state border when there is one,
+    else the events inside the boundary layer, else the layer itself.
 
-    Far-away events (a meeting in Brussels) still count everywhere, but do not pull the
-    initial view away from the border region.
+    Far-away events (a meeting in Brussels, or in the capital) still count everywhere, but do not
+    pull the first view away from the border region.
     """
-    local = events[events["region_match"].isin(["inside", "nearest"])] if "region_match" in events else events.iloc[0:0]
-    if len(local):
-        west, south, east, north = local.total_bounds
-        pad = 0.15
-        return [[south - pad, west - pad], [north + pad, east + pad]]
-    west, south, east, north = regions.total_bounds
-    return [[south, west], [north, east]]
+    if border is not None and len(border) and not border.geometry.is_empty.all():
+        west, south, east, north = border.total_bounds
+    else:
+        local = events[events["region_match"].isin(["inside", "nearest"])] if "region_match" in events else events.iloc[0:0]
+        west, south, east, north = (local if len(local) else regions).total_bounds
+    return [[south - pad, west - pad], [north + pad, east + pad]]
 
 
 def all_bounds(events: pd.DataFrame) -> list[list[float]] | None:
