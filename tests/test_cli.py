@@ -19,6 +19,8 @@ def test_validate_accepts_the_embedded_dataset(repo_root):
     out = run("validate", str(repo_root / "data" / "events.csv"))
     assert out.returncode == 0
     assert "126 rows accepted, 0 rejected" in out.stdout
+    assert "12 accepted events lie in a region of another country than the one reported" in out.stdout
+    assert "AZARM-0116: reported Armenia; point in Qazakh District (AZE)" in out.stdout
 
 
 def test_validate_lists_rejected_rows(data_dir):

@@ -16,7 +16,7 @@ from .dataset import load_dataset
 from .errors import MapdataError
 from .export import FORMATS, export_bytes
 from .filters import FilterSpec, filter_events
-from .load import load_events
+from .join import country_iso3, country_mismatches
 
 EXIT_ERROR = 2
 
@@ -78,12 +78,22 @@ def _iso_date(text: str) -> date:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    events, rejected = load_events(args.file)
-    bad_rows = rejected["row"].nunique()
-    print(f"{args.file}: {len(events)} rows accepted, {bad_rows} rejected")
-    for row in rejected.itertuples(index=False):
+    data = load_dataset(args.file, name=str(args.file))
+    bad_rows = data.rejected["row"].nunique()
+    print(f"{args.file}: {len(data.events)} rows accepted, {bad_rows} rejected")
+    for row in data.rejected.itertuples(index=False):
         value = f" ({row.value!r})" if row.value else ""
         print(f"  row {row.row}, column {row.column}{value}: {row.reason}")
+    flagged = country_mismatches(data.events)
+    if len(flagged):
+        print(f"{len(flagged)} accepted events lie in a region of another country than the one reported "
+              "(a check, not an error):")
+        reported = country_iso3(flagged["country"])
+        for row, iso in zip(flagged.itertuples(index=False), reported):
+            where = (f"point in {row.region_name} ({row.region_country}) and also inside the other country's "
+                     "boundary layer (the two sources overlap there)") if iso == row.region_country else (
+                     f"point in {row.region_name} ({row.region_country})")
+            print(f"  {row.event_id}: reported {row.country}; {where}")
     return 0
 
 
