@@ -1,0 +1,347 @@
+"""The real app in headless Chromium: one Streamlit server for the module, offline, every number
+checked against the library (load_dataset + filter_events).
+
+Needs Debian's chromium at /usr/bin/chromium (Playwright's own browser download is not used) and
+the map's JS/CSS in static/vendor (fetched once by ``mapdata.assets.fetch_assets``); skipped with
+the reason otherwise. Every request that would leave this machine is aborted and recorded; the
+last test asserts there was none. Artifacts (screenshot, server log) go to test-artifacts/;
+``MAPDATA_UPDATE_SCREENSHOT=1`` also refreshes docs/screenshot.png for the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from browser_support import (
+    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, ROOT, VIEWPORT, ExternalRequests, StreamlitServer,
+    click_picked_incident, details_cells, events_metric, metrics, path, pick_incident, query, wait_for_incidents,
+    wait_for_page,
+)
+
+pytestmark = pytest.mark.browser
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+expect = sync_api.expect
+
+PAGES = {  # URL path → page title prefix (ui.PAGES)
+    "/": "Map",
+    "/Timeline": "Timeline",
+    "/Regions": "Regions",
+    "/Data_and_export": "Data & export",
+    "/Sources_and_method": "Sources & method",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    import mapdata
+
+    return mapdata.load_dataset()
+
+
+@pytest.fixture(scope="module")
+def count(dataset):
+    """Number of events the library keeps for a filter given as FilterSpec keyword arguments."""
+    import mapdata
+
+    def count(**spec) -> int:
+        return len(mapdata.filter_events(dataset.events, mapdata.FilterSpec(**spec), dataset.regions))
+
+    return count
+
+
+@pytest.fixture(scope="module")
+def colours() -> list[str]:
+    """Fill colours of incident markers; they must not be the greys of regions."""
+    from mapdata import layers
+
+    colours = [*layers.TYPE_COLOURS.values(), layers.OTHER_COLOUR]
+    assert not {c.upper() for c in colours} & {c.upper() for c in (*layers.CHOROPLETH_COLOURS, "#6B6B6B")}
+    return colours
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium); the browser tests drive that binary")
+    from mapdata.assets import AssetError, fetch_assets
+
+    try:
+        fetch_assets()
+    except AssetError as exc:
+        pytest.skip(f"the map's JS/CSS are not in static/vendor and the npm registry is unreachable: {exc}")
+    server = StreamlitServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def external() -> ExternalRequests:
+    return ExternalRequests()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def new_context(browser, external):
+    """Factory of fresh browser contexts (own cookies, storage, cache) that never reach the internet."""
+    contexts = []
+
+    def new_context(**options):
+        options.setdefault("viewport", VIEWPORT)
+        context = browser.new_context(accept_downloads=True, **options)
+        context.set_default_timeout(RERUN_TIMEOUT_MS)
+        external.watch(context)
+        contexts.append(context)
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    context = new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_page(page, server, url_path: str = "/"):
+    page.goto(server.url + url_path)
+    wait_for_page(page)
+    return page
+
+
+@pytest.fixture(scope="module")
+def kalbajar_view(new_context, server, count, colours):
+    """The Map page after choosing Kalbajar in the Regions multiselect, as a user does."""
+    page = open_page(new_context().new_page(), server)
+    expected = count(regions=("Kalbajar",))
+    assert 0 < expected < count()
+    box = page.locator('[data-testid="stSidebar"] input[role="combobox"][aria-label="Regions"]')
+    box.click()
+    box.press_sequentially("Kalbajar")
+    option = page.get_by_role("option").filter(has_text=re.compile(r"^\s*Kalbajar District"))
+    expect(option).to_have_count(1)
+    option.click()
+    page.keyboard.press("Escape")
+    expect(events_metric(page)).to_have_text(str(expected))
+    wait_for_page(page)
+    wait_for_incidents(page, expected, colours)
+    return {"page": page, "url": page.url, "metrics": metrics(page), "expected": expected}
+
+
+# --------------------------------------------------------------------------------------------
+# tests
+
+
+def test_map_draws_every_incident(page, server, count, colours):
+    open_page(page, server)
+    expected = count()
+    assert expected == 126  # the embedded data/events.csv
+    wait_for_incidents(page, expected, colours)
+    expect(events_metric(page)).to_have_text(f"{expected:,}")
+
+
+def test_date_slider_by_keyboard_filters_the_map(page, server, count, colours):
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    start = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="Dates — start"]')
+    before = start.get_attribute("aria-valuetext")
+    start.focus()
+    for _ in range(3):
+        page.keyboard.press("PageUp")  # react-aria: a tenth of the range each
+    # the slider writes the range into the URL; wait until URL and handle agree
+    page.wait_for_function(
+        """(before) => {
+            const thumb = document.querySelector('input[type="range"][aria-label="Dates — start"]');
+            const dates = new URLSearchParams(location.search).getAll("date");
+            return thumb && thumb.getAttribute("aria-valuetext") !== before && dates.length === 2
+                && dates[0] === thumb.getAttribute("aria-valuetext");
+        }""",
+        arg=before,
+    )
+    date_from, date_to = (_date(d) for d in query(page)["date"])
+    expected = count(date_from=date_from, date_to=date_to)
+    assert 0 < expected < count(), f"{date_from}–{date_to} should drop some events"
+    expect(events_metric(page)).to_have_text(str(expected))
+    wait_for_incidents(page, expected, colours)
+    assert page.locator('[data-testid="stSliderThumbValue"]').all_inner_texts() == [str(date_from), str(date_to)]
+
+
+def test_region_choice_filters_map_and_headline(kalbajar_view, count):
+    view = kalbajar_view
+    assert view["expected"] == count(regions=("Kalbajar District",)) == 8  # 8 in the embedded data
+    assert view["metrics"]["Events"] == "8"
+    regions = query(view["page"]).get("region", [])
+    assert len(regions) == 1 and regions[0].startswith("Kalbajar District"), regions
+
+
+def test_copied_link_reproduces_the_view_in_a_fresh_browser(kalbajar_view, new_context, colours):
+    page = new_context().new_page()
+    page.goto(kalbajar_view["url"])
+    wait_for_page(page)
+    expect(events_metric(page)).to_have_text(str(kalbajar_view["expected"]))
+    assert metrics(page) == kalbajar_view["metrics"]
+    wait_for_incidents(page, kalbajar_view["expected"], colours)
+    page.context.close()
+
+
+def test_page_menu_keeps_a_filter_chosen_in_the_sidebar(kalbajar_view):
+    _switch_to_timeline(kalbajar_view["page"], kalbajar_view)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a filter that arrived by link is lost on the first page switch. Open the copied Map URL "
+    "(?region=Kalbajar District (...)) in a new browser: Map shows Events 8; click 'Timeline' in the "
+    "sidebar menu: the URL becomes /Timeline with no query and Events is 126. The link's href does carry "
+    "the params, and the same switch keeps them when the region was chosen in the multiselect."))
+def test_page_menu_keeps_a_filter_from_a_copied_link(kalbajar_view, new_context):
+    page = new_context().new_page()
+    page.goto(kalbajar_view["url"])
+    wait_for_page(page)
+    expect(events_metric(page)).to_have_text(str(kalbajar_view["expected"]))
+    _switch_to_timeline(page, kalbajar_view)
+
+
+def _switch_to_timeline(page, view):
+    link = page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(has_text="Timeline")
+    assert "region=" in (link.get_attribute("href") or "")
+    link.click()
+    page.wait_for_function("() => location.pathname.endsWith('/Timeline') && document.title.startsWith('Timeline')")
+    wait_for_page(page)
+    assert query(page).get("region") == query_of(view["url"]).get("region"), page.url
+    assert metrics(page) == view["metrics"]
+
+
+def test_clicking_an_incident_shows_its_record_and_source(page, server, dataset, count, colours):
+    from mapdata import stats
+
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    event_id, record = _click_an_incident(page, dataset)
+    cells = details_cells(page)
+    pairs = dict(zip(cells[0::2], cells[1::2]))
+    assert pairs["Event"] == event_id
+    assert pairs["Source URL"] == record["Source URL"]
+    assert pairs["Source"] == record["Source"]
+    assert pairs == stats.event_details(dataset.events, event_id)
+    button = page.locator('[data-testid="stLinkButton"] a')
+    expect(button).to_have_text("Open the source")
+    assert button.get_attribute("href") == record["Source URL"]
+
+
+@pytest.mark.parametrize("extra, cli_flags", [
+    (None, []),
+    ("type=Battles", ["--region", "Kalbajar District", "--type", "Battles"]),
+], ids=["unfiltered", "kalbajar-battles"])
+def test_geojson_download_equals_cli_export(request, new_context, server, count, tmp_path, extra, cli_flags):
+    if extra:  # the region label exactly as the multiselect put it into the URL, plus an event type
+        base = request.getfixturevalue("kalbajar_view")["url"].split("?", 1)[1]
+        suffix = f"?{base}&{extra}"
+        expected = count(regions=("Kalbajar District",), event_types=("Battles",))
+        assert 0 < expected < count(regions=("Kalbajar District",))
+    else:
+        suffix, expected = "", count()
+    page = open_page(new_context().new_page(), server, "/Data_and_export" + suffix)
+    expect(events_metric(page)).to_have_text(f"{expected:,}")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="GeoJSON (RFC 7946)").click()
+    download = download_info.value
+    assert download.suggested_filename == "incidents.geojson"
+    downloaded = json.loads(open(download.path(), encoding="utf-8").read())
+
+    out = tmp_path / "cli.geojson"
+    env = {k: v for k, v in os.environ.items() if k != "MAPDATA_EVENTS"}
+    subprocess.run([sys.executable, "-m", "mapdata", "export", "--format", "geojson", "-o", str(out), *cli_flags],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    exported = json.loads(out.read_text(encoding="utf-8"))
+
+    for collection in (downloaded, exported):
+        assert collection["metadata"].pop("generated")
+    assert len(downloaded["features"]) == downloaded["metadata"]["count"] == expected
+    assert downloaded == exported
+    page.context.close()
+
+
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_every_page_renders_without_exception(page, server, url_path):
+    open_page(page, server, url_path)
+    expect(page).to_have_title(re.compile("^" + re.escape(PAGES[url_path]) + " · "))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    main = page.locator('[data-testid="stMain"]').inner_text()[:1500]
+    assert page.locator('[data-testid="stMetricValue"]').count() == 4, main  # the headline, on every page
+
+
+def test_screenshot_of_the_map(new_context, server, dataset, count, colours):
+    page = new_context(viewport={"width": 1400, "height": 1750}).new_page()
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    _click_an_incident(page, dataset)
+    page.mouse.move(5, 5)  # no hover tooltip in the picture
+    frame = page.frame_locator(MAP_IFRAME)
+    page.query_selector(MAP_IFRAME).content_frame().evaluate("() => window.map.closePopup()")  # the panel shows it
+    expect(frame.locator(".leaflet-popup")).to_have_count(0)
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "map.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("MAPDATA_UPDATE_SCREENSHOT") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, ROOT / "docs" / "screenshot.png")
+    page.context.close()
+
+
+def test_no_request_left_the_machine(external):
+    """Runs last: across every page and context above, nothing was fetched from the internet."""
+    assert external.urls == []
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _date(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query)
+
+
+def _click_an_incident(page, dataset):
+    """Click a visible, uncovered incident marker; wait for its record in the details panel."""
+    from mapdata import stats
+
+    tip = pick_incident(page)
+    event_id = tip.split(" · ", 1)[0].strip()
+    record = stats.event_details(dataset.events, event_id)
+    assert record is not None, f"tooltip {tip!r} does not start with a known event_id"
+    click_picked_incident(page)
+    expect(page.locator('[data-testid="stDataFrame"] td').filter(has_text=event_id).first).to_be_attached()
+    expect(page.locator('[data-testid="stDataFrame"] td').filter(has_text=record["Source URL"]).first).to_be_attached()
+    return event_id, record
