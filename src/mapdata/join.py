@@ -6,6 +6,10 @@ countries' boundary sources, or a meeting far away) gets the nearest region only
 within ``NEAREST_TOLERANCE_KM``, flagged ``nearest``; otherwise it is ``outside``. Distances are
 computed in a metric CRS (``METRIC_CRS``) and, for accuracy far from that projection's zone,
 measured on the ellipsoid between the point and its nearest border point.
+
+Speed: every step runs once per distinct coordinate (real data repeats reference points
+massively), and the nearest border point comes from an STRtree of the border's segments rather
+than from the whole line, so a million events join in seconds.
 """
 
 from __future__ import annotations
@@ -41,10 +45,12 @@ def join_regions(
     _check_inputs(events, regions, border)
     tolerance = config.get("NEAREST_TOLERANCE_KM") if tolerance_km is None else tolerance_km
     events = events.drop(columns=[c for c in schema.DERIVED_NAMES if c in events.columns])
-    matched = _match_regions(events, regions, tolerance)
+    reported = country_iso3(events["country"]) if "country" in events else pd.Series("", index=events.index)
+    sites, site_of = _distinct_sites(events, reported)
+    matched = _match_regions(sites, regions, tolerance).iloc[site_of].set_index(events.index)
     joined = events.join(matched)
-    joined["border_km"] = border_distance_km(events, border) if border is not None else np.nan
-    joined["country_mismatch"] = _country_mismatch(joined)
+    joined["border_km"] = _border_km(events, sites, site_of, border)
+    joined["country_mismatch"] = _country_mismatch(joined, reported)
     return joined.drop(columns="_elsewhere")
 
 
@@ -53,9 +59,11 @@ def border_distance_km(events: gpd.GeoDataFrame, border: gpd.GeoDataFrame) -> np
     if len(events) == 0 or len(border) == 0:
         return np.full(len(events), np.nan)
     metric = config.get("METRIC_CRS")
-    line = shapely.union_all(border.to_crs(metric).geometry.to_numpy())
+    segments = _segments(border.to_crs(metric).geometry.to_numpy())
     points = events.geometry.to_crs(metric).to_numpy()
-    nearest = shapely.get_point(shapely.shortest_line(points, line), 1)
+    tree = shapely.STRtree(segments)
+    _, nearest_segment = tree.query_nearest(points, all_matches=False)
+    nearest = shapely.get_point(shapely.shortest_line(points, segments[nearest_segment]), 1)
     nearest_ll = gpd.GeoSeries(nearest, crs=metric).to_crs(schema.CRS)
     lon, lat = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
     _, _, metres = _GEOD.inv(lon, lat, nearest_ll.x.to_numpy(), nearest_ll.y.to_numpy())
@@ -72,7 +80,9 @@ def country_iso3(names: pd.Series) -> pd.Series:
     """ISO3 codes for English country names (or ISO3 codes already); empty where unknown."""
     known = {k.lower(): v for k, v in schema.COUNTRY_ISO3.items()}
     known.update({v.lower(): v for v in schema.COUNTRY_ISO3.values()})
-    return names.fillna("").str.strip().str.lower().map(known).fillna("")
+    codes, distinct = pd.factorize(names.fillna(""), use_na_sentinel=False)  # few distinct names: map those
+    iso = pd.Series(distinct, dtype=object).astype(str).str.strip().str.lower().map(known).fillna("").to_numpy(dtype=object)
+    return pd.Series(iso[codes] if len(codes) else np.array([], dtype=object), index=names.index, dtype=object)
 
 
 def _check_inputs(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None) -> None:
@@ -91,15 +101,41 @@ def _check_inputs(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, border: g
             )
 
 
-def _match_regions(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, tolerance_km: float) -> pd.DataFrame:
-    result = pd.DataFrame(index=events.index, columns=list(_REGION_COLUMNS.values()) + ["region_match"], dtype="str")
+def _distinct_sites(events: gpd.GeoDataFrame, reported: pd.Series) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The distinct (point, reported country) pairs, and for each event the position of its pair."""
+    keys = pd.DataFrame({"x": events.geometry.x.to_numpy(), "y": events.geometry.y.to_numpy(), "reported": reported.to_numpy()})
+    site_of = keys.groupby(["x", "y", "reported"], sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(site_of, return_index=True)[1]
+    sites = gpd.GeoDataFrame({"reported": keys["reported"].to_numpy()[first]}, geometry=events.geometry.to_numpy()[first],
+                             crs=events.crs)
+    return sites, site_of
+
+
+def _border_km(events: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_of: np.ndarray,
+               border: gpd.GeoDataFrame | None) -> np.ndarray:
+    if border is None:
+        return np.full(len(events), np.nan)
+    return border_distance_km(sites, border)[site_of] if len(events) else np.full(0, np.nan)
+
+
+def _segments(lines: np.ndarray) -> np.ndarray:
+    """Every straight segment of ``lines`` as its own LineString (for an STRtree)."""
+    parts = shapely.get_parts(lines)
+    coords, index = shapely.get_coordinates(parts, return_index=True)
+    same_part = index[:-1] == index[1:]
+    starts, ends = coords[:-1][same_part], coords[1:][same_part]
+    return shapely.linestrings(np.stack([starts, ends], axis=1))
+
+
+def _match_regions(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, tolerance_km: float) -> pd.DataFrame:
+    """Region columns for ``points`` (a frame with a ``reported`` ISO3 column), in their order."""
+    result = pd.DataFrame(index=points.index, columns=list(_REGION_COLUMNS.values()) + ["region_match"], dtype="str")
     result[:] = ""
     result["region_match"] = "outside"
     result["_elsewhere"] = False
-    if len(events) == 0:
+    if len(points) == 0:
         return result
     slim = regions[list(_REGION_COLUMNS) + ["geometry"]].reset_index(drop=True)
-    points = gpd.GeoDataFrame({"reported": country_iso3(events["country"]).to_numpy()}, geometry=events.geometry.to_numpy(), crs=events.crs, index=events.index)
     inside = _inside(points, slim)
     result.loc[inside.index, list(_REGION_COLUMNS.values())] = inside[list(_REGION_COLUMNS)].to_numpy()
     result.loc[inside.index, "region_match"] = "inside"
@@ -131,10 +167,9 @@ def _nearest(points: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, tolerance_km: 
     return near[~near.index.duplicated(keep="first")]
 
 
-def _country_mismatch(joined: pd.DataFrame) -> pd.Series:
+def _country_mismatch(joined: pd.DataFrame, reported: pd.Series) -> pd.Series:
     """Joined region in another country than reported, or the point lies also in such a region
     (where the two countries' boundary sources overlap)."""
-    reported = country_iso3(joined["country"])
     located = joined["region_country"].fillna("")
     differs = located.ne("") & reported.ne("") & located.ne(reported)
     return (differs | joined["_elsewhere"].astype(bool)).astype(bool)
