@@ -77,3 +77,39 @@ def test_export_errors_are_one_line(tmp_path):
     assert out.returncode != 0 and "unknown region 'Atlantis'" in out.stderr and "Traceback" not in out.stderr
     out = run("export", "--from", "yesterday", "-o", str(tmp_path / "x.geojson"))
     assert out.returncode != 0 and "not a date" in out.stderr
+
+
+def test_import_writes_the_schema_and_prints_the_report(data_dir, tmp_path):
+    out_file = tmp_path / "acled.csv"
+    out = run("import", str(data_dir / "import_acled.csv"), "-o", str(out_file))
+    assert out.returncode == 0, out.stderr
+    assert "format acled (detected: ACLED export" in out.stdout
+    assert "4 rows read: 3 accepted, 1 rejected" in out.stdout
+    assert "row 5, column event_date ('31 Septembar 2022')" in out.stdout
+    rows = list(csv.DictReader(out_file.open(encoding="utf-8")))
+    assert [r["event_id"] for r in rows] == ["TEST-ACLED-1", "TEST-ACLED-2", "TEST-ACLED-3"]
+    assert rows[1]["date_precision"] == "week" and rows[1]["acled_iso"] == "51"
+
+
+def test_import_reports_unresolved_place_names(data_dir, tmp_path):
+    out = run("import", str(data_dir / "import_placenames.csv"), "-o", str(tmp_path / "p.csv"))
+    assert out.returncode == 0, out.stderr
+    assert "7 given coordinates by the offline geocoder" in out.stdout
+    assert "row 5, location 'Agdam': ambiguous" in out.stdout and "GAZ-0056" in out.stdout
+    assert "row 7, location 'Nowhere Test Village': unmatched" in out.stdout
+
+
+def test_validate_and_export_take_a_mapping_file(data_dir, tmp_path):
+    mapping = str(data_dir / "import_custom_mapping.toml")
+    out = run("validate", str(data_dir / "import_custom.csv"), "--format", mapping)
+    assert out.returncode == 0 and "2 rows accepted, 1 rejected" in out.stdout
+    target = tmp_path / "c.geojson"
+    out = run("export", "--events", str(data_dir / "import_custom.csv"), "--events-format", mapping, "-o", str(target))
+    assert out.returncode == 0 and len(json.loads(target.read_text())["features"]) == 2
+
+
+def test_import_errors_are_one_line(data_dir, tmp_path):
+    out = run("import", str(data_dir / "import_custom.csv"), "--format", str(data_dir / "import_mapping_bad.json"),
+              "-o", str(tmp_path / "x.csv"))
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "lattitude" in out.stderr

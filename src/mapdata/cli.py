@@ -1,4 +1,4 @@
-"""Command line: ``mapdata validate``, ``mapdata export``, ``mapdata build-geo``.
+"""Command line: ``mapdata validate``, ``mapdata import``, ``mapdata export``, ``mapdata build-geo``.
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Sequence
 
 from . import config
-from .dataset import load_dataset
+from .dataset import Dataset, load_dataset
 from .errors import MapdataError
-from .export import FORMATS, export_bytes
+from .export import FORMATS, export_bytes, to_csv
 from .filters import FilterSpec, filter_events
-from .join import country_iso3, country_mismatches
+from .geo import load_border, load_countries, load_regions
+from .join import country_iso3, country_mismatches, join_regions
+from .load import load_events
 
 EXIT_ERROR = 2
 
@@ -45,11 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     validate = commands.add_parser("validate", help="check an events CSV and list the rejected rows")
-    validate.add_argument("file", type=Path, help="events CSV in the mapdata schema")
+    validate.add_argument("file", type=Path, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped)")
+    validate.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     validate.set_defaults(run=_validate)
+
+    imp = commands.add_parser("import", help="convert an ACLED, UCDP GED or mapped CSV to the mapdata schema and report")
+    imp.add_argument("file", type=Path, help="the file to import")
+    imp.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
+    imp.add_argument("-o", "--output", type=Path, required=True, help="CSV to write (mapdata schema + kept source columns)")
+    imp.set_defaults(run=_import)
 
     export = commands.add_parser("export", help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
     export.add_argument("--events", type=Path, default=None, help=f"events CSV (default: {config.get('EVENTS')})")
+    export.add_argument("--events-format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT",
+                        help="format of --events: " + _FORMAT_HELP)
     export.add_argument("--from", dest="date_from", type=_iso_date, help="first day, YYYY-MM-DD")
     export.add_argument("--to", dest="date_to", type=_iso_date, help="last day, YYYY-MM-DD")
     export.add_argument("--region", action="append", default=[], help="region by English or alternative name (repeatable)")
@@ -70,6 +81,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_INPUT_FORMATS = ("auto", "mapdata", "acled", "ucdp")
+_FORMAT_HELP = "auto (default; detected from the header), mapdata, acled, ucdp, or a MAPPING.json / MAPPING.toml file"
+
+
+def _input_format(text: str) -> tuple[str, Path | None]:
+    """An input format name, or a mapping file: (format, mapping path)."""
+    if text.lower().endswith((".json", ".toml")):
+        return "mapping", Path(text)
+    if text not in _INPUT_FORMATS:
+        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use {', '.join(_INPUT_FORMATS)} or a .json/.toml mapping file")
+    return text, None
+
+
+def _load(path: Path | None, format_in: tuple[str, Path | None], name: str | None = None) -> Dataset:
+    """load_dataset, or with a chosen input format the same steps with that format."""
+    fmt, mapping = format_in
+    if fmt == "auto":
+        return load_dataset(path, name=name)
+    loaded = load_events(path if path is not None else config.get("EVENTS"), name=name, fmt=fmt, mapping=mapping)
+    regions, border = load_regions(), load_border()
+    return Dataset(join_regions(loaded.events, regions, border), loaded.rejected, regions, border, load_countries(),
+                   name or str(path))
+
+
+def _print_rejected(rejected) -> None:
+    for row in rejected.itertuples(index=False):
+        value = f" ({row.value!r})" if row.value else ""
+        print(f"  row {row.row}, column {row.column}{value}: {row.reason}")
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -78,12 +119,10 @@ def _iso_date(text: str) -> date:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    data = load_dataset(args.file, name=str(args.file))
+    data = _load(args.file, args.format_in, name=str(args.file))
     bad_rows = data.rejected["row"].nunique()
     print(f"{args.file}: {len(data.events)} rows accepted, {bad_rows} rejected")
-    for row in data.rejected.itertuples(index=False):
-        value = f" ({row.value!r})" if row.value else ""
-        print(f"  row {row.row}, column {row.column}{value}: {row.reason}")
+    _print_rejected(data.rejected)
     flagged = country_mismatches(data.events)
     if len(flagged):
         print(f"{len(flagged)} accepted events lie in a region of another country than the one reported "
@@ -97,8 +136,21 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    fmt, mapping = args.format_in
+    loaded = load_events(args.file, name=str(args.file), fmt=fmt, mapping=mapping)
+    args.output.write_text(to_csv(loaded.events), encoding="utf-8")
+    for line in loaded.report.summary_lines():
+        print(line)
+    if len(loaded.rejected):
+        print(f"rejected rows ({loaded.report.rejected}):")
+        _print_rejected(loaded.rejected)
+    print(f"wrote {len(loaded.events)} events to {args.output}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
-    data = load_dataset(args.events)
+    data = _load(args.events, args.format_in)
     spec = FilterSpec(
         date_from=args.date_from, date_to=args.date_to, regions=tuple(args.region),
         countries=tuple(c.upper() for c in args.country), event_types=tuple(args.type),

@@ -17,14 +17,17 @@ import warnings
 from datetime import date
 from os import PathLike
 from pathlib import Path
-from typing import IO, NamedTuple, Union
+from dataclasses import dataclass, field
+from typing import IO, Iterator, Union
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import config, schema
+from . import config, formats, schema
 from .errors import FileFormatError, MissingColumnsError
+from .formats import ImportReport
+from .geocode import Gazetteer, geocode_missing
 
 Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 
@@ -33,30 +36,53 @@ _MAX_VALUE_CHARS = 200
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
 
 
-class Loaded(NamedTuple):
-    """What :func:`load_events` returns: the valid events and the rejected rows."""
+@dataclass(frozen=True)
+class Loaded:
+    """What :func:`load_events` returns: the valid events, the rejected rows and the import report.
+
+    Unpacks as before: ``events, rejected = load_events(...)``.
+    """
 
     events: gpd.GeoDataFrame
     rejected: pd.DataFrame
+    report: ImportReport = field(compare=False)
+
+    def __iter__(self) -> Iterator:
+        return iter((self.events, self.rejected))
 
 
-def load_events(source: Source, name: str | None = None) -> Loaded:
-    """Read an events CSV in the mapdata schema and return valid events and rejected rows.
+def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
+                geocode: bool | Gazetteer = True) -> Loaded:
+    """Read an events file, convert it to the mapdata schema, geocode, validate; see :class:`Loaded`.
 
     ``source`` is a path, raw bytes or a binary/text file object; ``name`` labels it in
     messages (defaults to the file name). Accepts UTF-8 with or without BOM (and UTF-16 with
-    BOM), comma or semicolon delimiters and decimal commas.
+    BOM), comma or semicolon delimiters and decimal commas. ``fmt`` is "auto" (detected from the
+    header), "mapdata", "acled", "ucdp" or "mapping" (with ``mapping``, a dict or a JSON/TOML
+    file; giving ``mapping`` implies "mapping"). ``geocode`` places rows that name a place but
+    have no coordinates (``True``: the default gazetteer; a :class:`~mapdata.geocode.Gazetteer`;
+    ``False``: off).
     """
     label = name or _label(source)
     data = _decode(_read_bytes(source, label), label)
     frame, structural = _parse(data, label)
-    frame = _normalise_header(frame, label)
+    frame = _header_keys(frame, label)
+    frame, fmt, how = _convert(frame, fmt, mapping, label)
+    frame = _complete_columns(frame, label, fmt)
+    geocoding = pd.DataFrame()
+    if geocode:
+        frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None)
     raw = frame.copy()
     problems = _validate(frame, label)
     rejected = _rejected_table(problems + structural, raw, label)
     bad_rows = set(rejected["row"].astype(int)) if len(rejected) else set()
     good = frame[~(frame.index.to_series() + 2).isin(bad_rows)]
-    return Loaded(_to_geodataframe(good), rejected)
+    report = ImportReport(
+        file=label, format=fmt, detected_by=how, rows=len(frame) + len(structural), accepted=len(good),
+        rejected=len(bad_rows), geocoded=int(frame["geocoded"].ne("").sum()) if "geocoded" in frame else 0,
+        geocoding=geocoding,
+    )
+    return Loaded(_to_geodataframe(good), rejected, report)
 
 
 def empty_rejected() -> pd.DataFrame:
@@ -143,22 +169,42 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
     return frame, structural
 
 
-def _normalise_header(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    names = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
+def _header_keys(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    names = [formats.header_key(c) for c in frame.columns]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
-    frame = frame.set_axis(names, axis=1)
+    return frame.set_axis(names, axis=1).apply(lambda s: s.str.strip())
+
+
+def _convert(frame: pd.DataFrame, fmt: str, mapping, label: str) -> tuple[pd.DataFrame, str, str]:
+    """Detect or take the format and convert to the schema; return (frame, format, how it was chosen)."""
+    if mapping is not None:
+        how = f"column mapping {Path(mapping).name}" if isinstance(mapping, (str, PathLike)) else "column mapping given"
+        mapping = formats.load_mapping(mapping) if isinstance(mapping, (str, PathLike)) else mapping
+        return formats.to_schema(frame, "mapping", mapping, label), "mapping", how
+    if fmt == "auto":
+        fmt = formats.detect_format(frame.columns)
+        if fmt == "unknown":
+            return frame, "mapdata", "not recognised; read as the mapdata schema"
+        how = formats.detection_note(frame.columns, fmt)
+    else:
+        how = "given"
+    return formats.to_schema(frame, fmt, None, label), fmt, how
+
+
+def _complete_columns(frame: pd.DataFrame, label: str, fmt: str) -> pd.DataFrame:
     missing = [c for c in schema.REQUIRED_NAMES if c not in frame.columns]
     if missing:
         raise MissingColumnsError(
             f"{label}: required column(s) missing: {', '.join(missing)}. "
-            f"Found: {', '.join(names) or 'none'}. Required: {', '.join(schema.REQUIRED_NAMES)}"
+            f"Found: {', '.join(frame.columns) or 'none'}. Required: {', '.join(schema.REQUIRED_NAMES)}"
+            + ("; not an ACLED export or a UCDP GED file either: give a column mapping (JSON or TOML)" if fmt == "mapdata" else "")
         )
     for col in schema.SOURCE_NAMES:
         if col not in frame.columns:
             frame[col] = ""
-    return frame.apply(lambda s: s.str.strip())
+    return frame
 
 
 def _problem(mask: pd.Series, frame: pd.DataFrame, column: str, reason: str | pd.Series) -> list[dict]:
