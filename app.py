@@ -71,21 +71,28 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         dates = ctx.selected["event_date"].dt.date
         shown = ctx.selected[(dates >= start) & (dates <= end)]
         caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
-    st.caption(caption)
     data = ctx.data
     (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions, data.border)
+    many = len(shown) > layers.POINT_LIMIT  # grid cells; single incidents again once the visible area holds few enough
+    drawn = layers.in_view(shown, (st.session_state.get("map") or {}).get("bounds")) if many else shown
+    if len(drawn) < len(shown):
+        caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
+    elif many:
+        caption += f" Grouped in grid cells (more than {layers.POINT_LIMIT:,}): zoom in or filter to see single incidents."
+    st.caption(caption)
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
     groups = [
         layers.region_layer(data.regions, counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
-        layers.incident_layer(shown),
+        layers.incident_layer(drawn),
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
     result = st_folium(
         layers.base_map((west, south, east, north), tiles=view["tiles"]), feature_group_to_add=groups,
-        layer_control=folium.LayerControl(collapsed=False), returned_objects=["last_object_clicked_tooltip"],
+        layer_control=folium.LayerControl(collapsed=False),
+        returned_objects=["last_object_clicked_tooltip"] + (["bounds"] if many else []),
         key="map", height=620, use_container_width=True,
     )
     _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))

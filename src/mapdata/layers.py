@@ -13,11 +13,19 @@ Uncertainty is drawn, not hidden:
 
 Every text that comes from the data is HTML-escaped in Python before it reaches the browser, and
 only http(s) links are kept.
+
+Scale: up to ``DETAIL_LIMIT`` events each marker carries its popup (SVG, one GeoJSON layer); up to
+``POINT_LIMIT`` they are drawn on a canvas from compact columns (id, type, fatalities, precision,
+coordinates; the full record is shown by the app on click); above that the events are counted
+in grid cells (``grid_cells``), drawn as one circle per cell whose tooltip says how many of its
+events are region-only reference points. ``in_view`` picks the events of the visible map area so
+that a zoomed-in view shows single incidents again.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import warnings
@@ -63,6 +71,12 @@ BOUNDARY_ATTRIBUTION = (
 BACKGROUND = "#F4F2EC"
 
 _COORD_DECIMALS = 5
+DETAIL_LIMIT = 2_000
+"""Up to this many events, every marker carries its popup (SVG paths, one GeoJSON layer)."""
+POINT_LIMIT = 20_000
+"""Up to this many events, single markers on a canvas; above, grid cells (server-side counts)."""
+GRID_TARGET_CELLS = 4_000
+"""Aggregated view: the grid is chosen so that about this many cells (at most) are drawn."""
 _NO_FIGURE_RADIUS = 4.0
 _MAX_RADIUS = 30.0
 _EVENT_COLUMNS = ("event_id", "event_type", "geo_precision")
@@ -123,6 +137,10 @@ def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents") -> folium.
     columns are treated as empty. Rows without a point geometry are skipped with a warning.
     """
     events = _check_events(events)
+    if len(events) > POINT_LIMIT:
+        return _cell_layer(events, name)
+    if len(events) > DETAIL_LIMIT:
+        return _canvas_layer(events, name)
     group = folium.FeatureGroup(name=name)
     vague = events[_precision(events) == 3]
     if len(vague):
@@ -140,6 +158,10 @@ def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents") -> folium.
 
 def legend_html() -> str:
     """HTML of the incident legend: event-type colours, size, and the precision symbols."""
+    return _legend_box("Incidents", _incident_legend_rows())
+
+
+def _incident_legend_rows() -> list[str]:
     rows = [_legend_row(_swatch(colour, fill=0.85), html.escape(kind)) for kind, colour in TYPE_COLOURS.items()]
     grey = "#555555"
     rows += [
@@ -150,7 +172,7 @@ def legend_html() -> str:
         "<div style='margin-top:4px'><b>Fatalities</b>: larger circle = more deaths</div>",
         _legend_row(_swatch(grey, fill=0.85, ring=NO_FIGURE_RING, r=4), "no figure known (black ring)"),
     ]
-    return _legend_box("Incidents", rows)
+    return rows
 
 
 def region_layer(
@@ -200,12 +222,65 @@ def heat_layer(events: gpd.GeoDataFrame, weight_by_fatalities: bool = False, nam
     """
     events = _check_events(events)
     points = np.round(np.column_stack([events.geometry.y, events.geometry.x]), _COORD_DECIMALS)
-    if weight_by_fatalities:
-        weight = 1 + _fatalities(events).fillna(0).to_numpy(dtype=float)
+    weight = 1 + _fatalities(events).fillna(0).to_numpy(dtype=float) if weight_by_fatalities else None
+    if len(events) > DETAIL_LIMIT:  # Leaflet.heat sums weights per pixel: one weighted point per ~100 m is the same picture
+        points, weight = _summed(np.round(points, 3), np.ones(len(points)) if weight is None else weight)
+    if weight is not None:
         points = np.column_stack([points, weight])
     group = folium.FeatureGroup(name=name, show=False)
     folium.plugins.HeatMap(points.tolist(), radius=18, blur=15, min_opacity=0.3).add_to(group)
     return group
+
+
+def in_view(events: gpd.GeoDataFrame, bounds: dict | Sequence[float] | None) -> gpd.GeoDataFrame:
+    """The events inside ``bounds`` when they are few enough to draw one by one (``POINT_LIMIT``),
+    otherwise all ``events`` (which ``incident_layer`` then counts in grid cells).
+
+    ``bounds`` is (min lon, min lat, max lon, max lat) or st_folium's
+    ``{"_southWest": {"lat", "lng"}, "_northEast": {...}}``; None keeps all events.
+    """
+    if bounds is None or len(events) <= POINT_LIMIT:
+        return events
+    if isinstance(bounds, dict):
+        try:
+            sw, ne = bounds["_southWest"], bounds["_northEast"]
+            bounds = (sw["lng"], sw["lat"], ne["lng"], ne["lat"])
+        except (KeyError, TypeError):
+            return events
+    west, south, east, north = (float(v) for v in bounds)
+    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    inside = (x >= west) & (x <= east) & (y >= south) & (y <= north)
+    return events[inside] if inside.sum() <= POINT_LIMIT else events
+
+
+def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFrame:
+    """Events counted per square grid cell of ``cell_deg`` degrees (default: chosen so that about
+    ``GRID_TARGET_CELLS`` cells cover the events' extent).
+
+    One row per non-empty cell: ``lon``/``lat`` (mean of its events), ``events``,
+    ``fatalities`` (known figures only), ``unknown_fatalities``, ``region_only`` (precision-3
+    reference points), ``top_type`` and ``top_type_events``.
+    """
+    columns = ["lon", "lat", "events", "fatalities", "unknown_fatalities", "region_only", "top_type", "top_type_events"]
+    if len(events) == 0:
+        return pd.DataFrame(columns=columns)
+    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    size = cell_deg or _cell_size(x, y)
+    cell = pd.Series(np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64))
+    fatalities = _fatalities(events).to_numpy()
+    kinds = events["event_type"].fillna("").astype(str).to_numpy() if "event_type" in events else np.full(len(events), "")
+    type_code, type_names = pd.factorize(kinds)
+    frame = pd.DataFrame({"cell": cell.to_numpy(), "lon": x, "lat": y, "f": np.nan_to_num(fatalities),
+                          "u": np.isnan(fatalities), "r": _precision(events).to_numpy() == 3, "t": type_code})
+    grouped = frame.groupby("cell", sort=False)
+    table = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), events=("lon", "size"), fatalities=("f", "sum"),
+                        unknown_fatalities=("u", "sum"), region_only=("r", "sum"))
+    types = frame.groupby(["cell", "t"], sort=False).size().sort_values(ascending=False, kind="stable")
+    top = types[~types.index.get_level_values(0).duplicated()].reset_index(level=1)
+    table["top_type"] = np.asarray(type_names, dtype=object)[top["t"].reindex(table.index).to_numpy()]
+    table["top_type_events"] = top[0].reindex(table.index)
+    table = table.astype({"fatalities": "int64", "unknown_fatalities": "int64", "region_only": "int64", "top_type_events": "int64"})
+    return table.reset_index(drop=True)[columns]
 
 
 def event_id_from_tooltip(text: str | None) -> str | None:
@@ -371,6 +446,149 @@ def _precision(events: pd.DataFrame) -> pd.Series:
     """geo_precision as 1, 2 or 3; anything else is drawn as 3, the most cautious symbol."""
     values = pd.to_numeric(events["geo_precision"], errors="coerce")
     return values.where(values.isin([1, 2, 3]), 3).astype(int)
+
+
+def _summed(points: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal points merged, their weights summed."""
+    frame = pd.DataFrame({"a": points[:, 0], "b": points[:, 1], "w": weight})
+    summed = frame.groupby(["a", "b"], sort=False)["w"].sum()
+    return np.column_stack([summed.index.get_level_values(0), summed.index.get_level_values(1)]), summed.to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# many incidents: canvas points and grid cells
+
+
+_TYPE_NAMES = list(TYPE_COLOURS)
+_CANVAS_POINTS = """function(d, group) {
+    var renderer = L.canvas({padding: 0.5});
+    var types = d.types, colours = d.colours;
+    for (var i = 0; i < d.x.length; i++) {
+        var f = d.f[i], p = d.p[i], c = colours[d.t[i]];
+        var o = {renderer: renderer, radius: f < 0 ? %(no_figure)s : Math.min(%(max_r)s, 5 + 1.4 * Math.sqrt(f)),
+                 color: f < 0 ? "%(ring)s" : c, fillColor: c, weight: 1.5, opacity: 1, fillOpacity: 0.85};
+        if (p === 2) { o.fillOpacity = 0.3; o.weight = 2; }
+        if (p === 3) { o.fillOpacity = 0; o.weight = 2; o.dashArray = "3 3"; }
+        L.circleMarker([d.y[i], d.x[i]], o).bindTooltip(d.id[i] + " · " + types[d.t[i]]).addTo(group);
+    }
+}""" % {"no_figure": _NO_FIGURE_RADIUS, "max_r": _MAX_RADIUS, "ring": NO_FIGURE_RING}
+_CANVAS_CELLS = """function(d, group) {
+    var renderer = L.canvas({padding: 0.5});
+    var max = Math.max.apply(null, d.n.concat([1]));
+    for (var i = 0; i < d.x.length; i++) {
+        var n = d.n[i], c = d.colours[d.t[i]], vague = d.r[i] * 2 >= n;
+        var tip = "Grid cell: " + n.toLocaleString("en") + " events · at least " + d.f[i].toLocaleString("en")
+            + " fatalities" + (d.u[i] ? " (" + d.u[i].toLocaleString("en") + " without a figure)" : "")
+            + "<br>" + Math.round(100 * d.r[i] / n) + "% region-only reference points (not incident sites)"
+            + "<br>mostly " + d.types[d.t[i]] + " (" + Math.round(100 * d.tn[i] / n) + "%)"
+            + "<br><i>Zoom in or filter to see single incidents.</i>";
+        L.circleMarker([d.y[i], d.x[i]], {renderer: renderer, radius: 3 + 17 * Math.sqrt(n / max), color: c,
+            fillColor: c, weight: vague ? 2 : 1, dashArray: vague ? "3 3" : null, opacity: 0.9,
+            fillOpacity: vague ? 0.15 : 0.55}).bindTooltip(tip, {sticky: true}).addTo(group);
+    }
+}"""
+
+
+def _canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
+    """Single incidents drawn on a canvas from compact columns (no per-marker popup or halo)."""
+    types = _text(events, "event_type")
+    index = {t: i for i, t in enumerate(_TYPE_NAMES)}
+    fatalities = _fatalities(events)
+    data = {
+        "x": _rounded(events.geometry.x), "y": _rounded(events.geometry.y),
+        "t": [index.get(t, len(_TYPE_NAMES)) for t in types],
+        "f": fatalities.fillna(-1).astype(int).tolist(), "p": _precision(events).tolist(),
+        "id": [html.escape(i) for i in _text(events, "event_id")],
+        "types": [html.escape(t) for t in _TYPE_NAMES] + ["Other"], "colours": list(TYPE_COLOURS.values()) + [OTHER_COLOUR],
+    }
+    order = np.argsort(-fatalities.fillna(-1).to_numpy(), kind="stable")  # large markers first, small ones on top
+    for key in ("x", "y", "t", "f", "p", "id"):
+        data[key] = [data[key][i] for i in order]
+    group = folium.FeatureGroup(name=name)
+    _CanvasMarkers(data, _CANVAS_POINTS).add_to(group)
+    note = (f"<div style='margin-top:4px'>{len(events):,} incidents: click one for its full record below the map."
+            " Region-only points have no uncertainty circle at this size.</div>")
+    _Legend(_legend_box("Incidents", _incident_legend_rows() + [note]), position="bottomright").add_to(group)
+    return group
+
+
+def _cell_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
+    """Too many incidents to draw one by one: one circle per grid cell, sized by its events."""
+    cells = grid_cells(events)
+    index = {t: i for i, t in enumerate(_TYPE_NAMES)}
+    data = {
+        "x": _rounded(cells["lon"]), "y": _rounded(cells["lat"]), "n": cells["events"].tolist(),
+        "f": cells["fatalities"].tolist(), "u": cells["unknown_fatalities"].tolist(), "r": cells["region_only"].tolist(),
+        "t": [index.get(t, len(_TYPE_NAMES)) for t in cells["top_type"]], "tn": cells["top_type_events"].tolist(),
+        "types": [html.escape(t) for t in _TYPE_NAMES] + ["Other"], "colours": list(TYPE_COLOURS.values()) + [OTHER_COLOUR],
+    }
+    group = folium.FeatureGroup(name=name)
+    _CanvasMarkers(data, _CANVAS_CELLS).add_to(group)
+    _Legend(_cell_legend(len(events), len(cells)), position="bottomright").add_to(group)
+    return group
+
+
+def _cell_legend(events: int, cells: int) -> str:
+    grey = "#555555"
+    rows = [_legend_row(_swatch(colour, fill=0.55), html.escape(kind)) for kind, colour in TYPE_COLOURS.items()]
+    rows += [
+        f"<div style='margin-top:4px;max-width:260px'>{events:,} incidents in {cells:,} grid cells: a circle's size is the "
+        "number of events, its colour the most frequent type. Zoom in or filter to see single incidents.</div>",
+        _legend_row(_swatch(grey, fill=0.15, weight=2, dash="3 3"), "mostly region-only reference points"),
+    ]
+    return _legend_box("Incidents (grouped)", rows)
+
+
+def _cell_size(x: np.ndarray, y: np.ndarray) -> float:
+    """A 'nice' cell size (degrees) giving at most about GRID_TARGET_CELLS cells over the extent."""
+    west, east = np.nanpercentile(x, [1, 99])
+    south, north = np.nanpercentile(y, [1, 99])
+    area = max((east - west) * (north - south), 1e-6)
+    raw = math.sqrt(area / GRID_TARGET_CELLS)
+    for size in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0):
+        if size >= raw:
+            return size
+    return 10.0
+
+
+def _rounded(values) -> list[float]:
+    return np.round(np.asarray(values, dtype=float), _COORD_DECIMALS).tolist()
+
+
+class _CanvasMarkers(MacroElement):
+    """Markers built in the browser from compact JSON columns by ``build(data, group)``.
+
+    Rendering writes the finished script as plain text: folium's default would parse the whole
+    data string again as a Jinja template (seconds for a few megabytes).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        ({{ this.build }})({{ this.json }}, {{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, build: str):
+        super().__init__()
+        self._name = "CanvasMarkers"
+        self.json = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+        self.build = build
+
+    def render(self, **kwargs):
+        script = self._template.module.script(self, kwargs)
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())
+
+
+class _Raw(Element):
+    """Text written as is (no Jinja parse of its content)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
 
 
 # --------------------------------------------------------------------------------------------

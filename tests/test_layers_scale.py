@@ -1,0 +1,82 @@
+"""Map layers for many events: canvas points, grid cells, the visible-area switch, the heat map.
+
+The size limits are lowered with monkeypatch so that the small real fixture exercises each mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from mapdata import layers
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def events() -> gpd.GeoDataFrame:
+    frame = pd.read_csv(DATA / "layers_events.csv")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")
+
+
+def _html(group: folium.FeatureGroup) -> str:
+    return folium.Map(tiles=None).add_child(group).get_root().render()
+
+
+def test_above_the_detail_limit_markers_are_compact_canvas_points(events, monkeypatch):
+    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    html = _html(layers.incident_layer(events))
+    assert "L.canvas" in html and "L.geoJson" not in html
+    assert all(f'"{event_id}"' in html for event_id in events["event_id"])
+    assert "mapdata-popup" not in html, "the full record is fetched on click, not sent with every marker"
+    assert layers.event_id_from_tooltip(f"{events['event_id'].iloc[0]} · Battles") == events["event_id"].iloc[0]
+
+
+def test_above_the_point_limit_events_are_counted_in_grid_cells(events, monkeypatch):
+    monkeypatch.setattr(layers, "POINT_LIMIT", 3)
+    cells = layers.grid_cells(events)
+    assert cells["events"].sum() == len(events)
+    assert cells["region_only"].sum() == int((events["geo_precision"] == 3).sum())
+    assert cells["fatalities"].sum() == int(events["fatalities"].sum())
+    assert cells["unknown_fatalities"].sum() == int(events["fatalities"].isna().sum())
+    html = _html(layers.incident_layer(events))
+    assert "Grid cell: " in html and "region-only reference points" in html
+    assert layers.event_id_from_tooltip("Grid cell: 7 events · at least 3 fatalities") is None
+
+
+def test_grid_cells_of_one_cell_size(events):
+    cells = layers.grid_cells(events, cell_deg=100.0)
+    assert len(cells) <= 4 and cells["events"].sum() == len(events)
+    top = events["event_type"].value_counts()
+    if len(cells) == 1:
+        assert cells["top_type"].iloc[0] == top.index[0] and cells["top_type_events"].iloc[0] == top.iloc[0]
+
+
+def test_in_view_keeps_the_visible_events_when_few_enough(events, monkeypatch):
+    monkeypatch.setattr(layers, "POINT_LIMIT", 3)
+    x, y = events.geometry.x.iloc[0], events.geometry.y.iloc[0]
+    tight = {"_southWest": {"lat": y - 1e-6, "lng": x - 1e-6}, "_northEast": {"lat": y + 1e-6, "lng": x + 1e-6}}
+    visible = layers.in_view(events, tight)
+    assert 0 < len(visible) <= 3 and len(visible) < len(events)
+    assert len(layers.in_view(events, None)) == len(events)
+    assert len(layers.in_view(events, tuple(events.total_bounds))) == len(events), "too many in view: all, counted in cells"
+
+
+def test_heat_map_of_many_events_merges_equal_points_but_keeps_the_weight(events, monkeypatch):
+    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    doubled = pd.concat([events, events], ignore_index=True)
+    group = layers.heat_layer(doubled, weight_by_fatalities=True)
+    heat = next(c for c in group._children.values() if isinstance(c, folium.plugins.HeatMap))
+    assert len(heat.data) <= len(events)
+    assert sum(p[2] for p in heat.data) == pytest.approx(2 * (len(events) + events["fatalities"].fillna(0).sum()))
+
+
+def test_canvas_data_cannot_close_the_script_tag(events, monkeypatch):
+    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    events = events.copy()
+    events.loc[0, "event_id"] = "X</script><script>alert(1)"
+    assert "</script><script>alert(1)" not in _html(layers.incident_layer(events))
