@@ -1,0 +1,64 @@
+"""The Parquet cache of loaded and joined events files (mapdata.cache through load_dataset)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+from geopandas.testing import assert_geodataframe_equal
+
+from mapdata import cache, load_dataset
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_second_load_comes_from_the_cache_and_equals_the_first(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_bad.csv", events)
+    first = load_dataset(events)
+    assert len(list(cache_dir.glob("*.events.parquet"))) == 1
+    second = load_dataset(events)
+    assert_geodataframe_equal(first.events, second.events, check_less_precise=False)
+    pd.testing.assert_frame_equal(first.rejected, second.rejected)
+    assert len(first.rejected) > 0
+
+
+def test_changed_bytes_are_a_new_key_and_a_fresh_load(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    before = load_dataset(events)
+    lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
+    events.write_text("".join(lines[:-1]), encoding="utf-8")
+    after = load_dataset(events)
+    assert len(after.events) == len(before.events) - 1
+    assert len(list(cache_dir.glob("*.events.parquet"))) == 2
+
+
+def test_touching_a_file_keeps_its_key(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    key = cache.key(events)
+    os.utime(events, ns=(1_000_000_000, 1_000_000_000))
+    assert cache.key(events) == key
+
+
+def test_a_damaged_entry_is_loaded_again_not_an_error(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    first = load_dataset(events)
+    for entry in cache_dir.glob("*.parquet"):
+        entry.write_bytes(b"not parquet")
+    assert_geodataframe_equal(load_dataset(events).events, first.events)
+
+
+def test_off_disables_the_cache(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
+    assert cache.folder() is None and cache.key(data_dir / "events_valid.csv") is None
+    assert len(load_dataset(data_dir / "events_valid.csv").events) > 0
