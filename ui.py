@@ -2,8 +2,8 @@
 filters, the headline and the credits. Every page starts with ``ctx = ui.frame()`` and ends with
 ``ui.credits()``. Not a page itself (it lives beside app.py, outside pages/).
 
-Filter widgets are bound to URL query parameters (``bind="query-params"``), so the filter
-survives page switches and a copied link reproduces the view.
+The filter lives in the URL in the library's FilterSpec format, so it survives page switches and a
+copied link reproduces the view.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import streamlit as st
 
-from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, schema, stats
+from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, resolve_regions, schema, stats
 from mapdata.config import get as setting
 from mapdata.export import BOUNDARY_CREDIT
 from mapdata.join import country_iso3
@@ -46,10 +46,13 @@ PAGES = (
 def frame(title: str) -> Context:
     """Draw the shared furniture (navigation, sidebar filters, headline); return the page's context."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
-    for script, label, icon in PAGES:
-        st.sidebar.page_link(script, label=label, icon=icon, query_params={k: st.query_params.get_all(k) for k in st.query_params})
+    menu = st.sidebar.container()
     data = dataset()
+    _sync_widgets_with_url(data)
     spec = sidebar_filters(data)
+    _write_url(spec)
+    for script, label, icon in PAGES:
+        menu.page_link(script, label=label, icon=icon)
     selected = filtered(data, spec)
     headline(data, selected, spec)
     return Context(data, spec, selected)
@@ -70,6 +73,93 @@ def dataset() -> Dataset:
         st.stop()
 
 
+# The filter lives in the URL in the library's own format (FilterSpec.to_query: from, to, region,
+# country, type, actor, precision, fat_min, border_km), the same a CLI user would read. Widgets
+# are not bound to the URL directly: each run reconciles the two.
+_WIDGETS = ("f_date", "f_region", "f_country", "f_type", "f_actor", "f_precision", "f_exact_only", "f_fat_min", "f_border_km")
+_URL_KEYS = ("from", "to", "region", "country", "type", "actor", "precision", "fat_min", "border_km")
+
+
+def _spec_from_url() -> FilterSpec:
+    query = {key: st.query_params.get_all(key) for key in _URL_KEYS if key in st.query_params}
+    try:
+        return FilterSpec.from_query(query)
+    except MapdataError as exc:
+        st.sidebar.warning(f"The link's filter could not be used: {exc}")
+        return FilterSpec()
+
+
+def _sync_widgets_with_url(data: Dataset) -> None:
+    """Give the widgets the filter they should show before they are drawn.
+
+    A page switch (Streamlit drops the query string on it) or lost widgets: the session's filter
+    comes back. The URL changed since the last run (a pasted link, back/forward): the URL wins.
+    Otherwise the widgets hold the user's latest choice and are left alone. "Reset filters" clears.
+    """
+    url_spec, last = _spec_from_url(), st.session_state.get("_spec")
+    url_has_filter = any(key in st.query_params for key in _URL_KEYS)
+    if last is not None and not last.is_empty and not url_has_filter:
+        _set_widgets(last, data)
+    elif last is None or url_spec != last:
+        _set_widgets(url_spec, data)
+    elif any(key not in st.session_state for key in _WIDGETS):
+        _set_widgets(last, data)
+
+
+def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
+    first, last = _date_span(data)
+    if first is not None and first != last:
+        start = min(max(spec.date_from or first, first), last)
+        end = max(min(spec.date_to or last, last), first)
+        st.session_state["f_date"] = (start, max(start, end))
+    st.session_state["f_region"] = _region_names(spec.regions, data)
+    st.session_state["f_country"] = [c for c in spec.countries if c in _countries(data)]
+    st.session_state["f_type"] = list(spec.event_types)
+    st.session_state["f_actor"] = [a for a in spec.actors if a in _actors(data)]
+    levels = list(schema.GEO_PRECISION_LABELS)
+    st.session_state["f_precision"] = list(spec.precisions) or levels
+    st.session_state["f_exact_only"] = False
+    st.session_state["f_fat_min"] = spec.min_fatalities or 0
+    st.session_state["f_border_km"] = spec.max_border_km
+
+
+def _write_url(spec: FilterSpec) -> None:
+    """Put the filter into the URL (and remember it), so a copied link reproduces the view."""
+    st.session_state["_spec"] = spec
+    query = spec.to_query()
+    for key in _URL_KEYS:
+        if key in query:
+            if st.query_params.get_all(key) != query[key]:
+                st.query_params[key] = query[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def _region_names(names: tuple[str, ...], data: Dataset) -> list[str]:
+    """English region names for names given in a link (English or alternative names, or ids)."""
+    by_id = dict(zip(data.regions["region_id"], data.regions["name_en"]))
+    chosen: list[str] = []
+    for name in names:
+        try:
+            chosen += [by_id[rid] for rid in resolve_regions([name], data.regions)]
+        except MapdataError as exc:
+            st.sidebar.warning(f"Region filter from the link: {exc}")
+    return list(dict.fromkeys(chosen))
+
+
+def _date_span(data: Dataset):
+    events = data.events
+    return (events["event_date"].min().date(), events["event_date"].max().date()) if len(events) else (None, None)
+
+
+def _countries(data: Dataset) -> list[str]:
+    return sorted(c for c in country_iso3(data.events["country"]).unique() if c)
+
+
+def _actors(data: Dataset) -> list[str]:
+    return sorted((set(data.events["actor1"]) | set(data.events["actor2"])) - {""})
+
+
 def _region_label(names_alt: dict[str, str]):
     def label(name: str) -> str:
         alt = names_alt.get(name, "")
@@ -84,47 +174,44 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
     bar = st.sidebar
     bar.header("Filters")
     spec_kwargs: dict = {}
-    first, last = (events["event_date"].min().date(), events["event_date"].max().date()) if len(events) else (None, None)
+    first, last = _date_span(data)
     if first is not None and first == last:
         bar.caption(f"All events are dated {first}.")
     elif first is not None:
-        chosen = bar.slider("Dates", min_value=first, max_value=last, value=(first, last), format="YYYY-MM-DD",
-                            key="date", bind="query-params", help="Drag either end; the map's play control steps through time.")
+        chosen = bar.slider("Dates", min_value=first, max_value=last, format="YYYY-MM-DD", key="f_date",
+                            help="Drag either end; the map's play control steps through time.")
         if tuple(chosen) != (first, last):
             spec_kwargs.update(date_from=chosen[0], date_to=chosen[1])
 
     regions = data.regions.sort_values(["country_iso3", "name_en"])
     alt = dict(zip(regions["name_en"], regions["names_alt"].fillna("")))
     chosen_regions = bar.multiselect("Regions", options=list(regions["name_en"]), format_func=_region_label(alt),
-                                     key="region", bind="query-params",
-                                     placeholder="All regions — type an English or alternative name")
-    countries = sorted(c for c in country_iso3(events["country"]).unique() if c)
+                                     key="f_region", placeholder="All regions — type an English or alternative name")
     names = {v: k for k, v in schema.COUNTRY_ISO3.items()}
-    chosen_countries = bar.multiselect("Reported country", options=countries,
-                                       format_func=lambda c: f"{names.get(c, c)} ({c})", key="country", bind="query-params")
-    types = [t for t in schema.EVENT_TYPES if t in set(events["event_type"])]
-    chosen_types = bar.multiselect("Event types", options=types, key="type", bind="query-params")
-    actors = sorted(set(events["actor1"]) | set(events["actor2"]) - {""})
-    chosen_actors = bar.multiselect("Actors (either side)", options=actors, key="actor", bind="query-params")
+    chosen_countries = bar.multiselect("Reported country", options=_countries(data),
+                                       format_func=lambda c: f"{names.get(c, c)} ({c})", key="f_country")
+    types = list(schema.EVENT_TYPES)
+    chosen_types = bar.multiselect("Event types", options=types, key="f_type")
+    chosen_actors = bar.multiselect("Actors (either side)", options=_actors(data), key="f_actor")
     levels = list(schema.GEO_PRECISION_LABELS)
-    chosen_levels = bar.multiselect("Location precision", options=levels, default=levels,
-                                    format_func=lambda p: f"{p} — {schema.GEO_PRECISION_LABELS[p]}",
-                                    key="precision", bind="query-params")
-    hide_region_only = bar.toggle("Hide region-only locations", key="exact_only", bind="query-params",
+    chosen_levels = bar.multiselect("Location precision", options=levels,
+                                    format_func=lambda p: f"{p} — {schema.GEO_PRECISION_LABELS[p]}", key="f_precision")
+    hide_region_only = bar.toggle("Hide region-only locations", key="f_exact_only",
                                   help="Drop precision-3 points: they mark a district, not an incident site.")
-    min_fat = bar.number_input("Minimum fatalities", min_value=0, value=0, step=1, key="fat_min", bind="query-params",
+    min_fat = bar.number_input("Minimum fatalities", min_value=0, step=1, key="f_fat_min",
                                help="Above 0, events without an acknowledged figure are hidden.")
-    border_km = bar.number_input("Max. distance to the state border (km)", min_value=0.0, value=None, step=5.0,
-                                 key="border_km", bind="query-params", placeholder="any distance")
+    border_km = bar.number_input("Max. distance to the state border (km)", min_value=0.0, step=5.0,
+                                 key="f_border_km", placeholder="any distance")
 
     levels_kept = tuple(p for p in chosen_levels if not (hide_region_only and p == 3))
     if not levels_kept:
         bar.warning("No precision level is chosen, so every level is shown. Pick at least one.")
         levels_kept = tuple(levels)
+    bar.button("Reset filters", width="stretch", on_click=_set_widgets, args=(FilterSpec(), data))
     spec_kwargs.update(
         regions=tuple(chosen_regions), countries=tuple(chosen_countries), event_types=tuple(chosen_types),
         actors=tuple(chosen_actors), min_fatalities=int(min_fat) or None, max_border_km=border_km,
-        precisions=() if set(levels_kept) == set(levels) else levels_kept,
+        precisions=() if set(levels_kept) == set(levels) else tuple(sorted(levels_kept)),
     )
     return FilterSpec(**spec_kwargs)
 

@@ -12,7 +12,7 @@ ctx = ui.frame("Regions")
 
 def _pick_regions() -> None:
     rows = st.session_state["region_table"].selection.rows
-    st.session_state["region"] = list(st.session_state["_region_order"][i] for i in rows)
+    st.session_state["f_region"] = list(st.session_state["_region_order"][i] for i in rows)
 
 
 table = stats.region_summary(ctx.selected, ctx.data.regions)
