@@ -11,6 +11,7 @@ Row numbers follow the spreadsheet convention: the header is row 1, the first re
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import re
 import warnings
@@ -138,6 +139,7 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
     """Parse with Arrow's fast reader; a file it cannot take whole (ragged rows, newlines inside
     quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
     delimiter = _delimiter(data)
+    _check_header(data, delimiter, label)
     try:
         frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
         return frame.fillna(""), []
@@ -167,6 +169,16 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
                  "reason": f"expected {expected} fields, found {saw} (check quoting and delimiters)"}
             )
     return frame, structural
+
+
+def _check_header(data: bytes, delimiter: str, label: str) -> None:
+    """Refuse repeated column names here: both CSV readers would silently rename them (x, x.1)."""
+    end = data.find(b"\n")
+    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    names = [formats.header_key(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
+    duplicates = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicates:
+        raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
 
 
 def _header_keys(frame: pd.DataFrame, label: str) -> pd.DataFrame:
