@@ -59,11 +59,14 @@ class StreamlitServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls) -> "StreamlitServer":
+    def start(cls, events: Path | None = None, log_name: str = "streamlit.log") -> "StreamlitServer":
+        """Start the app on the embedded data, or on ``events`` (MAPDATA_EVENTS)."""
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "MAPDATA_EVENTS"}
+        if events is not None:
+            env["MAPDATA_EVENTS"] = str(events)
         ARTIFACTS.mkdir(exist_ok=True)
-        log_path = ARTIFACTS / "streamlit.log"
+        log_path = ARTIFACTS / log_name
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
