@@ -156,6 +156,7 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
                 na_filter=False,
                 on_bad_lines="warn",
                 skip_blank_lines=True,
+                index_col=False,
             )
         except pd.errors.EmptyDataError:
             raise FileFormatError(f"{label}: the file has no header row") from None
@@ -244,7 +245,10 @@ def _validate(frame: pd.DataFrame, label: str) -> list[dict]:
 
     ids = frame["event_id"]
     problems += _problem(ids.eq(""), frame, "event_id", "event_id is empty")
-    first_row = pd.Series(frame.index, index=frame.index).groupby(ids.to_numpy()).transform("min") + 2
+    codes, uniques = pd.factorize(ids, use_na_sentinel=False)
+    first = np.full(len(uniques), len(ids), dtype="int64")
+    np.minimum.at(first, codes, np.arange(len(ids), dtype="int64"))
+    first_row = pd.Series(first[codes] + 2, index=frame.index)
     duplicate = ids.duplicated(keep="first") & ids.ne("")
     problems += _problem(duplicate, frame, "event_id", "duplicate event_id (first used on row " + first_row.astype(str) + ")")
 
