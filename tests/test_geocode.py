@@ -98,3 +98,10 @@ def test_geocoding_works_on_unique_keys_and_keeps_the_index(gazetteer):
 def test_geocoding_can_be_switched_off(data_dir):
     loaded = load_events(data_dir / "import_placenames.csv", geocode=False)
     assert list(loaded.events["event_id"]) == ["TEST-GEO-10"] and loaded.report.geocoded == 0
+
+
+def test_a_file_where_no_row_can_be_placed(gazetteer):
+    frame = pd.DataFrame({"location": ["", "Nowhere Test Village"], "admin1": "", "country": "", "latitude": "",
+                          "longitude": "", "geo_precision": "", "coord_source": ""})
+    filled, report = geocode_missing(frame, gazetteer, load_regions())
+    assert filled["latitude"].tolist() == ["", ""] and report["status"].tolist() == ["unmatched", "unmatched"]

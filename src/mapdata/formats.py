@@ -230,6 +230,11 @@ def to_schema(frame: pd.DataFrame, fmt: str, mapping: dict | None = None, label:
 # --- ACLED -----------------------------------------------------------------------------------
 
 
+def _labelled(values: pd.Series, template: str) -> pd.Series:
+    """``template`` filled with each value, computed once per distinct value (fast on 1M rows)."""
+    return values.map({v: template.format(v) for v in values.unique()})
+
+
 def _complete(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     return frame.assign(**{c: "" for c in missing}) if missing else frame
@@ -260,7 +265,7 @@ def _from_acled(f: pd.DataFrame) -> pd.DataFrame:
         "source": f["source"],
         "source_url": "",
         "notes": f["notes"],
-        "coord_source": np.where(f["latitude"].ne(""), "ACLED coordinates (geo_precision " + f["geo_precision"] + ")", ""),
+        "coord_source": _labelled(f["geo_precision"], "ACLED coordinates (geo_precision {})").where(f["latitude"].ne(""), ""),
     }, index=f.index)
     kept = ("time_precision", "geo_precision") + tuple(
         c for c in f.columns if c not in out.columns and c not in ("event_id_cnty", "time_precision", "geo_precision"))
@@ -269,12 +274,11 @@ def _from_acled(f: pd.DataFrame) -> pd.DataFrame:
 
 def _iso_dates(raw: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """ISO dates from any of ``formats``; cells no format reads stay as their raw text."""
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    for fmt in formats:
-        missing = parsed.isna()
-        if not missing.any():
-            break
-        parsed[missing] = pd.to_datetime(raw[missing], format=fmt, errors="coerce")
+    parsed = pd.to_datetime(raw, format=formats[0], errors="coerce")
+    for fmt in formats[1:]:
+        missing = parsed.isna() & raw.ne("")
+        if missing.any():
+            parsed = parsed.fillna(pd.to_datetime(raw.where(missing, ""), format=fmt, errors="coerce"))
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), raw)
 
 
@@ -285,8 +289,8 @@ def _from_ucdp(f: pd.DataFrame) -> pd.DataFrame:
     start_text = f["date_start"].str.slice(0, 10)
     start = pd.to_datetime(start_text, format="%Y-%m-%d", errors="coerce")
     end = pd.to_datetime(f["date_end"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    violence = f["type_of_violence"].map(UCDP_VIOLENCE)
-    known = violence.notna()
+    tov = f["type_of_violence"]
+    known = tov.isin(list(UCDP_VIOLENCE))
     ok_best = f["best"].ne("")
     note = ("UCDP GED best estimate " + f["best"] + " (low " + f["low"].replace("", "not given")
             + ", high " + f["high"].replace("", "not given") + ")")
@@ -295,8 +299,8 @@ def _from_ucdp(f: pd.DataFrame) -> pd.DataFrame:
         "event_id": np.where(f["id"].ne(""), "UCDP-GED-" + f["id"], ""),
         "event_date": start.dt.strftime("%Y-%m-%d").where(start.notna(), f["date_start"]),
         "date_precision": _ucdp_precision(f["date_prec"], start, end),
-        "event_type": violence.str[0].where(known, "UCDP type_of_violence " + f["type_of_violence"]),
-        "sub_event_type": violence.str[1].where(known, ""),
+        "event_type": tov.map({k: v[0] for k, v in UCDP_VIOLENCE.items()}).where(known, _labelled(tov, "UCDP type_of_violence {}")),
+        "sub_event_type": tov.map({k: v[1] for k, v in UCDP_VIOLENCE.items()}).where(known, ""),
         "actor1": f["side_a"],
         "actor2": f["side_b"],
         "country": f["country"],
@@ -304,13 +308,13 @@ def _from_ucdp(f: pd.DataFrame) -> pd.DataFrame:
         "location": f["where_coordinates"],
         "latitude": f["latitude"],
         "longitude": f["longitude"],
-        "geo_precision": f["where_prec"].map(UCDP_WHERE_PREC).fillna("UCDP where_prec " + f["where_prec"]),
+        "geo_precision": f["where_prec"].map(UCDP_WHERE_PREC).fillna(_labelled(f["where_prec"], "UCDP where_prec {}")),
         "fatalities": f["best"],
         "fatalities_note": np.where(ok_best, note, ""),
         "source": np.where(f["id"].ne(""), "UCDP Georeferenced Event Dataset (GED), event " + f["id"] + article, ""),
         "source_url": "",
         "notes": "",
-        "coord_source": np.where(f["latitude"].ne(""), "UCDP GED coordinates (where_prec " + f["where_prec"] + ")", ""),
+        "coord_source": _labelled(f["where_prec"], "UCDP GED coordinates (where_prec {})").where(f["latitude"].ne(""), ""),
     }, index=f.index)
     kept = tuple(c for c in f.columns if c not in ("latitude", "longitude", "country"))
     return pd.concat([out, _extras(f, "ucdp_", kept)], axis=1)

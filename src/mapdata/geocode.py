@@ -299,9 +299,11 @@ def _km(a: pd.Series, b: pd.Series) -> float:
 
 def _apply(frame: pd.DataFrame, per_row: pd.DataFrame) -> pd.DataFrame:
     found = per_row[per_row["status"].isin(["matched", "region"])]
+    if found.empty:
+        return frame
     idx = found.index
-    frame.loc[idx, "latitude"] = found["latitude"].map("{:.6f}".format).str.rstrip("0").str.rstrip(".")
-    frame.loc[idx, "longitude"] = found["longitude"].map("{:.6f}".format).str.rstrip("0").str.rstrip(".")
+    for col in ("latitude", "longitude"):
+        frame.loc[idx, col] = found[col].astype(float).map("{:.6f}".format).astype(str).str.rstrip("0").str.rstrip(".")
     frame.loc[idx, "geo_precision"] = found["geo_precision"]
     frame.loc[idx, "coord_source"] = found["coord_source"]
     frame.loc[idx, "geocoded"] = found["confidence"]
