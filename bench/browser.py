@@ -1,0 +1,163 @@
+"""Browser benchmark: `streamlit run` against a synthetic file, driven by Playwright in Debian's
+Chromium: first page load until the map is drawn, and a filter change (Minimum fatalities) until
+the map is drawn again; ours (app.py) and naive (bench/naive_app.py) side by side.
+
+    python bench/browser.py --sizes 10000 100000 --runs 3 --naive-max 10000
+
+"Drawn" = the page script has finished and the map iframe's Leaflet map holds the new markers
+(a fingerprint of its layers changed and stayed the same for 300 ms). Each size starts a fresh
+server; the library's Parquet cache is warmed first, so page load = a cached load + first render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import generate  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_S = 180
+_FINGERPRINT = """() => {
+    const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const w = f && f.contentWindow;
+    if (!w || !w.map) { return null; }
+    let n = 0, s = 0;
+    w.map.eachLayer((l) => { if (l._latlng) { n += 1; s += l._latlng.lat * (n % 7 + 1); } });
+    return n ? n + ":" + s.toFixed(4) : null;
+}"""
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(script: str, events: Path) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    log = (common.OUT / f"streamlit_{Path(script).stem}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=common.ROOT, env={**os.environ, "MAPDATA_EVENTS": str(events)}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop(proc)
+    raise RuntimeError("streamlit did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def wait_drawn(page, before: str | None, timeout_s: float = TIMEOUT_S) -> str | None:
+    """Wait until the script is idle and the map fingerprint differs from ``before`` and is stable."""
+    deadline = time.monotonic() + timeout_s
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        idle = page.query_selector('[data-testid="stApp"][data-test-script-state="notRunning"]') is not None
+        try:
+            now = page.evaluate(_FINGERPRINT)
+        except Exception:  # noqa: BLE001 - iframe replaced while evaluating
+            now = None
+        if now != last:
+            last, since = now, time.monotonic()
+        elif idle and now is not None and now != before and time.monotonic() - since >= 0.3:
+            return now
+        page.wait_for_timeout(50)
+    return None
+
+
+def measure(script: str, events: Path, runs: int) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start(script, events)
+    sent = []
+    result = {"page_load": [], "filter": [], "bytes": []}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: sent.append(len(payload))))
+            for run in range(runs):
+                start_t = time.perf_counter()
+                page.goto(url)
+                fingerprint = wait_drawn(page, None)
+                result["page_load"].append(time.perf_counter() - start_t if fingerprint else None)
+                if fingerprint is None:
+                    break
+                for value in ("1", "0"):
+                    box = page.get_by_role("spinbutton", name="Minimum fatalities").first
+                    sent.clear()
+                    start_t = time.perf_counter()
+                    box.fill(value)
+                    box.press("Enter")
+                    fingerprint = wait_drawn(page, fingerprint)
+                    result["filter"].append(time.perf_counter() - start_t if fingerprint else None)
+                    result["bytes"].append(sum(sent))
+                    if fingerprint is None:
+                        break
+            browser.close()
+    finally:
+        stop(proc)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="browser benchmark (see module docstring)")
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--naive-max", type=int, default=10_000)
+    args = parser.parse_args()
+    rows = []
+    for n in args.sizes:
+        path = generate.ensure(n)
+        subprocess.run([sys.executable, "-c", f"import mapdata; mapdata.load_dataset({str(path)!r})"], check=True, cwd=common.ROOT)
+        ours = measure("app.py", path, args.runs)
+        naive = measure("bench/naive_app.py", path, 1) if n <= args.naive_max else None
+        rows.append({"n": n, "ours": ours, "naive": naive})
+        print(f"measured {n:,}", file=sys.stderr)
+    (common.OUT / "browser.json").write_text(json.dumps(rows, indent=1))
+    print(f"Machine: {common.machine()}")
+    body = []
+    for r in rows:
+        o, nv = r["ours"], r["naive"]
+        load_o, filt_o = common.median(o["page_load"]), common.median(o["filter"])
+        load_n = common.median(nv["page_load"]) if nv else None
+        filt_n = common.median(nv["filter"]) if nv else None
+        body.append([f"{r['n']:,}", f"{len(o['page_load'])} loads, {len(o['filter'])} filter changes" + (" (naive 1 load)" if nv else ""),
+                     common.seconds(load_o), common.seconds(filt_o), common.megabytes(common.median(o["bytes"])),
+                     (common.seconds(load_n) if load_n else f"> {TIMEOUT_S} s (not drawn)") if nv else "not run",
+                     (common.seconds(filt_n) if filt_n else "–") if nv else "not run",
+                     common.megabytes(common.median(nv["bytes"])) if nv else "–",
+                     f"{load_n / load_o:.1f}× / {filt_n / filt_o:.1f}×" if nv and load_n and filt_n
+                     else (f"> {TIMEOUT_S / load_o:.0f}× (load)" if nv else "–")])
+    print(common.table(["events", "runs", "page load → map drawn", "filter change → map drawn", "bytes per update (websocket)",
+                        "naive page load", "naive filter change", "naive bytes per update", "naive / ours (load / filter)"], body))
+
+
+if __name__ == "__main__":
+    main()
