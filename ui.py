@@ -170,7 +170,6 @@ def _region_label(names_alt: dict[str, str]):
 
 def sidebar_filters(data: Dataset) -> FilterSpec:
     """Draw the filter widgets in the sidebar and return the FilterSpec they describe."""
-    events = data.events
     bar = st.sidebar
     bar.header("Filters")
     spec_kwargs: dict = {}

@@ -16,8 +16,7 @@ from .dataset import Dataset, load_dataset
 from .errors import MapdataError
 from .export import FORMATS, export_bytes, to_csv
 from .filters import FilterSpec, filter_events
-from .geo import load_border, load_countries, load_regions
-from .join import country_iso3, country_mismatches, join_regions
+from .join import country_iso3, country_mismatches
 from .load import load_events
 
 EXIT_ERROR = 2
@@ -95,14 +94,9 @@ def _input_format(text: str) -> tuple[str, Path | None]:
 
 
 def _load(path: Path | None, format_in: tuple[str, Path | None], name: str | None = None) -> Dataset:
-    """load_dataset, or with a chosen input format the same steps with that format."""
+    """load_dataset with the chosen input format (or mapping file)."""
     fmt, mapping = format_in
-    if fmt == "auto":
-        return load_dataset(path, name=name)
-    loaded = load_events(path if path is not None else config.get("EVENTS"), name=name, fmt=fmt, mapping=mapping)
-    regions, border = load_regions(), load_border()
-    return Dataset(join_regions(loaded.events, regions, border), loaded.rejected, regions, border, load_countries(),
-                   name or str(path))
+    return load_dataset(path, name=name, fmt=fmt, mapping=mapping)
 
 
 def _print_rejected(rejected) -> None:

@@ -6,7 +6,8 @@ cached (:mod:`mapdata.cache`): loading the same bytes again reads a Parquet copy
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from os import PathLike
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,8 +15,9 @@ import pandas as pd
 
 from . import cache, config
 from .geo import load_border, load_countries, load_regions
+from .formats import ImportReport
 from .join import join_regions
-from .load import Source, load_events
+from .load import REJECTED_COLUMNS, Source, load_events
 
 
 @dataclass(frozen=True)
@@ -28,20 +30,43 @@ class Dataset:
     border: gpd.GeoDataFrame
     countries: gpd.GeoDataFrame
     name: str
+    report: ImportReport | None = None
 
 
-def load_dataset(source: Source | None = None, name: str | None = None) -> Dataset:
-    """Load, validate and join an events file (default: the ``EVENTS`` setting)."""
+def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
+                 mapping: dict | str | PathLike | None = None) -> Dataset:
+    """Load, validate and join an events file (default: the ``EVENTS`` setting).
+
+    ``fmt`` and ``mapping`` choose the input format as in :func:`mapdata.load.load_events`. The
+    import report comes with a fresh load; a file read back from the cache has none.
+    """
     source = config.get("EVENTS") if source is None else source
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
     regions, border = load_regions(), load_border()
-    cache_key = cache.key(Path(source)) if isinstance(source, (str, Path)) and Path(source).is_file() else None
+    plain = fmt == "auto" and mapping is None and isinstance(source, (str, Path)) and Path(source).is_file()
+    cache_key = cache.key(Path(source)) if plain else None
     cached = cache.load(cache_key)
+    report = None
     if cached is not None:
         events, rejected = cached
         rejected = rejected.assign(file=label) if len(rejected) else rejected
     else:
-        loaded, rejected = load_events(source, name=label)
-        events = join_regions(loaded, regions, border)
+        loaded = load_events(source, name=label, fmt=fmt, mapping=mapping)
+        events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
         cache.store(cache_key, events, rejected)
-    return Dataset(events, rejected, regions, border, load_countries(), label)
+    return Dataset(events, rejected, regions, border, load_countries(), label, report)
+
+
+def merge_datasets(base: Dataset, extra: Dataset) -> Dataset:
+    """``base`` and ``extra`` together (same boundary layers). An event of ``extra`` whose id is
+    already in ``base`` is not merged but listed among the rejected rows, with the reason."""
+    clash = extra.events["event_id"].isin(set(base.events["event_id"]))
+    duplicates = pd.DataFrame({
+        "file": extra.name, "row": -1, "column": "event_id", "value": extra.events.loc[clash, "event_id"],
+        "reason": f"event_id already used in {base.name}; not merged",
+    }, columns=list(REJECTED_COLUMNS))
+    events = pd.concat([base.events, extra.events[~clash.to_numpy()]], ignore_index=True)
+    rejected = pd.concat([frame for frame in (base.rejected, extra.rejected, duplicates) if len(frame)], ignore_index=True) \
+        if len(base.rejected) + len(extra.rejected) + len(duplicates) else base.rejected
+    merged = gpd.GeoDataFrame(events, geometry="geometry", crs=base.events.crs)
+    return replace(base, events=merged, rejected=rejected, name=f"{base.name} + {extra.name}", report=extra.report)

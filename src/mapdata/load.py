@@ -260,7 +260,7 @@ def _validate(frame: pd.DataFrame, label: str) -> list[dict]:
 
     problems += _problem(frame["source"].eq(""), frame, "source", "no source given")
     url = frame["source_url"]
-    bad_url = url.ne("") & ~url.str.match(r"(?i)^https?://\S+$")
+    bad_url = url.ne("") & ~url.str.match(r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")
     problems += _problem(bad_url, frame, "source_url", "not an http(s) URL")
     return problems
 
