@@ -15,6 +15,7 @@ import geopandas as gpd
 import streamlit as st
 
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, resolve_regions, schema, stats
+from mapdata.dataset import merge_datasets
 from mapdata.config import get as setting
 from mapdata.export import BOUNDARY_CREDIT
 from mapdata.join import country_iso3
@@ -38,6 +39,7 @@ PAGES = (
     ("pages/2_Regions.py", "Regions", ":material/grid_view:"),
     ("pages/3_Data_and_export.py", "Data & export", ":material/download:"),
     ("pages/4_Sources_and_method.py", "Sources & method", ":material/menu_book:"),
+    ("pages/5_Import.py", "Import your data", ":material/upload_file:"),
 )
 """The app's pages in menu order: script, title, icon. (Streamlit's own page list is hidden in
 .streamlit/config.toml so that the entry page is called "Map", not "app".)"""
@@ -63,7 +65,11 @@ def _dataset(path: str, mtime: float) -> Dataset:
     return load_dataset(Path(path))
 
 
-def dataset() -> Dataset:
+SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merged": "My file merged with the app's events"}
+"""What the pages show once a file was imported on the Import page (per browser session)."""
+
+
+def embedded_dataset() -> Dataset:
     """The events file chosen with MAPDATA_EVENTS (default data/events.csv), joined; cached per file version."""
     path = Path(setting("EVENTS"))
     try:
@@ -71,6 +77,24 @@ def dataset() -> Dataset:
     except (MapdataError, OSError) as exc:
         st.error(f"Could not load the events: {exc}")
         st.stop()
+
+
+def dataset() -> Dataset:
+    """The data this browser session explores: the app's events, an imported file, or both.
+
+    An import lives in this session's state only: no other visitor sees it and nothing is written
+    to disk.
+    """
+    upload = st.session_state.get("_upload")
+    source = st.session_state.get("_source", "embedded")
+    if upload is None or source == "embedded":
+        return embedded_dataset()
+    if source == "upload":
+        return upload
+    if st.session_state.get("_merged_from") is not upload:
+        st.session_state["_merged"] = merge_datasets(embedded_dataset(), upload)
+        st.session_state["_merged_from"] = upload
+    return st.session_state["_merged"]
 
 
 # The filter lives in the URL in the library's own format (FilterSpec.to_query: from, to, region,

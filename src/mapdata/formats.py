@@ -169,16 +169,22 @@ def load_mapping(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise MapdataError(f"{path}: no such mapping file")
+    return parse_mapping(path.read_bytes(), str(path))
+
+
+def parse_mapping(data: bytes, name: str) -> dict:
+    """A mapping file's content (``name`` ends in .json or .toml), checked; for uploads."""
+    suffix = Path(name).suffix.lower()
     try:
-        if path.suffix.lower() == ".toml":
-            mapping = tomllib.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix.lower() == ".json":
-            mapping = json.loads(path.read_text(encoding="utf-8"))
+        if suffix == ".toml":
+            mapping = tomllib.loads(data.decode("utf-8"))
+        elif suffix == ".json":
+            mapping = json.loads(data.decode("utf-8"))
         else:
-            raise MapdataError(f"{path}: a mapping file must end in .json or .toml")
+            raise MapdataError(f"{name}: a mapping file must end in .json or .toml")
     except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise MapdataError(f"{path}: not a valid mapping file ({exc})") from None
-    return check_mapping(mapping, str(path))
+        raise MapdataError(f"{name}: not a valid mapping file ({exc})") from None
+    return check_mapping(mapping, name)
 
 
 def check_mapping(mapping: object, label: str = "mapping") -> dict:

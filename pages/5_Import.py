@@ -1,0 +1,88 @@
+"""Import: bring an ACLED export, a UCDP GED file, a file in our schema or any CSV with a column
+mapping; see what was detected, accepted, geocoded and rejected; then explore it on every page."""
+
+import streamlit as st
+
+import ui
+from mapdata import MapdataError, load_dataset
+from mapdata.config import get as setting
+from mapdata.export import neutralise_formulas
+from mapdata.formats import parse_mapping
+
+FORMATS = {"auto": "Detect from the header", "mapdata": "This app's schema", "acled": "ACLED export",
+           "ucdp": "UCDP GED", "mapping": "Other CSV, with a column-mapping file"}
+
+ctx = ui.frame("Import your data")
+st.header("Import your data")
+limit_mb = setting("UPLOAD_LIMIT_MB")
+st.caption(f"CSV up to {limit_mb} MB. The file stays in this browser session: no other visitor sees it and "
+           "it is not saved on the server. Rows that name a place but have no coordinates are placed with an "
+           "offline gazetteer, and the report says how.")
+
+upload = st.file_uploader("Events file", type=["csv", "txt", "tsv"], key="import_file")
+fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="import_format")
+mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key="import_mapping") \
+    if fmt == "mapping" else None
+if fmt == "mapping":
+    st.caption('Example: `{"columns": {"event_date": "Date", "latitude": "Lat", "longitude": "Lon", '
+               '"location": "Place", "event_type": "Type", "source": "Source"}, "defaults": {"geo_precision": "2"}, '
+               '"date_format": "%d/%m/%Y"}`')
+
+
+def _import() -> None:
+    if upload.size > limit_mb * 1024 * 1024:
+        st.error(f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB "
+                 "(setting MAPDATA_UPLOAD_LIMIT_MB). Split the file or filter it before importing.")
+        return
+    with st.status(f"Reading, validating, geocoding and joining {upload.name}…", expanded=True) as status:
+        try:
+            mapping = parse_mapping(mapping_file.getvalue(), mapping_file.name) if mapping_file else None
+            chosen = "auto" if fmt == "mapping" and mapping is None else fmt
+            if fmt == "mapping" and mapping is None:
+                st.warning("No mapping file chosen: the format is detected from the header instead.")
+            st.session_state["_upload"] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping)
+            st.session_state["_source"] = "upload" if st.session_state.get("_source") == "upload" else "merged"
+        except MapdataError as exc:
+            status.update(label=f"{upload.name} could not be imported", state="error")
+            st.error(str(exc))
+            return
+        status.update(label=f"{upload.name} imported", state="complete", expanded=False)
+    st.rerun()
+
+
+if upload is not None and st.button("Check and import", type="primary"):
+    _import()
+
+data = st.session_state.get("_upload")
+if data is not None:
+    report = data.report
+    st.subheader(f"Report for {data.name}")
+    if report is not None:
+        st.write(report.summary_lines()[0])
+    cols = st.columns(4)
+    cols[0].metric("Rows read", f"{report.rows:,}" if report else "—")
+    cols[1].metric("Accepted", f"{len(data.events):,}")
+    cols[2].metric("Rejected", f"{data.rejected['row'].nunique() if len(data.rejected) else 0:,}")
+    cols[3].metric("Geocoded", f"{report.geocoded:,}" if report else "—")
+
+    def _choose_source() -> None:
+        st.session_state["_source"] = st.session_state["data_source"]
+
+    st.session_state["data_source"] = st.session_state.get("_source", "merged")
+    st.radio("Explore on every page", list(ui.SOURCES), format_func=ui.SOURCES.get, key="data_source",
+             on_change=_choose_source, horizontal=True)
+
+    st.subheader("Preview of the accepted events")
+    st.dataframe(data.events.drop(columns="geometry").head(50), hide_index=True, width="stretch")
+    if len(data.rejected):
+        st.subheader("Rejected rows")
+        st.dataframe(data.rejected, hide_index=True, width="stretch")
+        safe = data.rejected.assign(value=neutralise_formulas(data.rejected["value"]))
+        st.download_button("Download the rejected rows (CSV)", safe.to_csv(index=False).encode("utf-8"),
+                           file_name=f"rejected-{data.name}.csv", mime="text/csv", on_click="ignore")
+    if report is not None and not report.geocoding.empty:
+        st.subheader("Geocoding")
+        st.caption("Every row the offline gazetteer worked on: matched places get precision 2, district reference "
+                   "points precision 3; ambiguous and unmatched names were left without coordinates and rejected.")
+        st.dataframe(report.geocoding, hide_index=True, width="stretch")
+ui.credits()

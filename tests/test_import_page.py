@@ -1,0 +1,83 @@
+"""The Import page through AppTest: upload, report, explore alone or merged; session isolation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+
+
+def import_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    return at.switch_page("pages/5_Import.py").run()
+
+
+def events_metric(at: AppTest) -> int:
+    return int(at.metric[0].value.replace(",", ""))
+
+
+def test_upload_shows_the_report_and_explores_the_file_merged(tmp_path):
+    at = import_page()
+    path = DATA / "events_bad.csv"
+    at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == "Report for events_bad.csv"
+    values = {m.label: m.value for m in at.metric}
+    assert values["Accepted"] == "3" and values["Rejected"] == "14"
+    assert events_metric(at) == 126 + 3, "merged with the embedded events by default"
+    rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert set(rejected["row"]) >= {3, 4, 5}
+
+
+def test_explore_the_file_alone_then_back_to_the_embedded_events():
+    at = import_page()
+    path = DATA / "events_valid.csv"
+    at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert events_metric(at) == 126, "all nine ids already exist in the app's data: none merged twice"
+    at.radio(key="data_source").set_value("upload").run()
+    assert events_metric(at) == 9
+    at.switch_page("pages/3_Data_and_export.py").run()
+    assert events_metric(at) == 9, "every page explores the chosen data"
+    at.switch_page("pages/5_Import.py").run()
+    at.radio(key="data_source").set_value("embedded").run()
+    assert events_metric(at) == 126
+
+
+def test_an_import_is_invisible_to_another_session():
+    first = import_page()
+    path = DATA / "events_bad.csv"
+    first.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    next(b for b in first.button if b.label == "Check and import").click().run()
+    assert events_metric(first) == 129
+    second = import_page()
+    assert events_metric(second) == 126
+    assert not any(s.value.startswith("Report for") for s in second.subheader)
+
+
+def test_acled_file_is_detected_and_a_broken_mapping_is_a_message():
+    at = import_page()
+    acled = next(DATA.glob("import_acled*.csv"))
+    at.file_uploader(key="import_file").set_value((acled.name, acled.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception
+    assert any("format acled" in m.value for m in at.markdown)
+    at.selectbox(key="import_format").set_value("mapping").run()
+    at.file_uploader(key="import_mapping").set_value(("bad.json", b"{not json", "application/json")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception
+    assert any("not a valid mapping file" in e.value for e in at.error)
+
+
+def test_too_large_a_file_is_refused_with_the_limit(monkeypatch):
+    monkeypatch.setenv("MAPDATA_UPLOAD_LIMIT_MB", "0")
+    at = import_page()
+    path = DATA / "events_valid.csv"
+    at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert any("the limit is 0 MB" in e.value for e in at.error)
