@@ -1,0 +1,97 @@
+"""Import in a real browser: an uploaded file's events appear on the map, and only in the
+browser session that uploaded it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser_support import CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, VIEWPORT, StreamlitServer, wait_for_page
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+DATA = Path(__file__).parent / "data"
+UPLOAD = DATA / "import_acled.csv"
+
+
+@pytest.fixture(scope="module")
+def browser_and_server():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
+    from mapdata.assets import AssetError, fetch_assets
+
+    try:
+        fetch_assets()
+    except AssetError as exc:
+        pytest.skip(f"map assets unavailable: {exc}")
+    server = StreamlitServer.start(log_name="streamlit-import.log")
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+            yield browser, server
+            browser.close()
+    finally:
+        server.stop()
+
+
+def _context(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                  or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    return context
+
+
+def _events_metric(page) -> str:
+    return page.locator('[data-testid="stMetric"]').filter(has_text="Events").locator('[data-testid="stMetricValue"]').first.inner_text()
+
+
+def _incident_ids(page) -> set[str]:
+    frame = page.frame_locator(MAP_IFRAME)
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    handle = page.query_selector(MAP_IFRAME).content_frame()
+    return set(handle.evaluate("""() => {
+        const ids = [];
+        window.map.eachLayer((l) => { const p = l.feature && l.feature.properties; if (p && p.id !== undefined) ids.push(String(p.id)); });
+        return ids;
+    }"""))
+
+
+def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_server):
+    from mapdata import load_events
+
+    browser, server = browser_and_server
+    expected = set(load_events(UPLOAD).events["event_id"])
+    assert expected
+
+    mine = _context(browser).new_page()
+    mine.goto(server.url + "/Import")
+    wait_for_page(mine)
+    mine.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(UPLOAD))
+    mine.get_by_role("button", name="Check and import").click()
+    mine.get_by_text(f"Report for {UPLOAD.name}").wait_for(timeout=60_000)
+    mine.get_by_text("My file only").click()
+    mine.wait_for_function(f"() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')]"
+                           f".some(e => e.innerText === '{len(expected)}')", timeout=60_000)
+    mine.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(has_text="Map").click()
+    wait_for_page(mine)
+    assert _events_metric(mine) == str(len(expected))
+    deadline_ids = set()
+    for _ in range(60):
+        deadline_ids = _incident_ids(mine)
+        if deadline_ids == expected:
+            break
+        mine.wait_for_timeout(500)
+    assert deadline_ids == expected, "the map shows exactly the uploaded events"
+
+    other = _context(browser).new_page()
+    other.goto(server.url + "/")
+    wait_for_page(other)
+    assert _events_metric(other) == "126"
+    other_ids = set()
+    for _ in range(60):
+        other_ids = _incident_ids(other)
+        if len(other_ids) == 126:
+            break
+        other.wait_for_timeout(500)
+    assert len(other_ids) == 126 and not (other_ids & expected), "another visitor never sees the upload"
