@@ -21,7 +21,7 @@ def map_page(ctx: ui.Context) -> None:
                  "from the npm registry into static/vendor/), then reload.")
         return
     assets.use_local_assets()
-    controls = st.columns([1.3, 1, 1, 1, 1.3])
+    controls = st.columns([1.6, 0.9, 0.9, 1, 1.3])
     shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
                                           key="shade", bind="query-params") or "none"
     heat = controls[1].toggle("Heat map", key="heat", help="Density of the filtered events, on top of the markers.")
@@ -104,7 +104,7 @@ def _details(ctx: ui.Context, event_id: str | None) -> None:
     if record is None:
         st.caption("Click an incident on the map to see its full record and source here.")
         return
-    st.dataframe({"field": list(record), "value": list(record.values())}, hide_index=True, width="stretch")
+    st.html(layers.details_html(record))
     url = record["Source URL"]
     if url.lower().startswith(("http://", "https://")):
         st.link_button("Open the source", url)

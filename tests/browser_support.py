@@ -268,6 +268,9 @@ def click_picked_incident(page) -> None:
     page.frame_locator(MAP_IFRAME).locator("path[data-test-pick]").click()
 
 
+DETAILS = "dl.incident-details"
+
+
 def details_cells(page) -> list[str]:
-    """Texts of the details table's cells (st.dataframe draws on a canvas; its accessible table has the text)."""
-    return [t.strip() for t in page.locator('[data-testid="stDataFrame"] td').all_inner_texts()]
+    """The details panel as [label, value, label, value, ...] (the texts of its dt/dd elements)."""
+    return [t.strip() for t in page.locator(f"{DETAILS} dt, {DETAILS} dd").all_inner_texts()]

@@ -338,6 +338,6 @@ def _click_an_incident(page, dataset):
     record = stats.event_details(dataset.events, event_id)
     assert record is not None, f"tooltip {tip!r} does not start with a known event_id"
     click_picked_incident(page)
-    expect(page.locator('[data-testid="stDataFrame"] td').filter(has_text=event_id).first).to_be_attached()
-    expect(page.locator('[data-testid="stDataFrame"] td').filter(has_text=record["Source URL"]).first).to_be_attached()
+    expect(page.locator("dl.incident-details dd").filter(has_text=event_id).first).to_be_attached()
+    expect(page.locator("dl.incident-details dd").filter(has_text=record["Source URL"]).first).to_be_attached()
     return event_id, record

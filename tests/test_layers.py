@@ -187,3 +187,14 @@ def test_rows_without_points_are_skipped_with_a_warning(events):
     with pytest.warns(UserWarning, match=events.loc[events.index[0], "event_id"]):
         features = _features(layers.incident_layer(events))
     assert len(features) == len(events) - 1
+
+
+def test_details_html_escapes_every_value_and_links_only_http():
+    from mapdata.layers import details_html
+
+    record = {"Notes": "<script>alert(1)</script>\nsecond line", "Source URL": "https://example.org/a?b=1&c=2"}
+    text = details_html(record)
+    assert "<script>" not in text and "&lt;script&gt;" in text and "<br>second line" in text
+    assert '<a href="https://example.org/a?b=1&amp;c=2"' in text
+    hostile = details_html({"Source URL": "javascript:alert(1)"})
+    assert "<a " not in hostile and "javascript:alert(1)" in hostile

@@ -124,8 +124,8 @@ def test_popups_tooltips_and_details_show_payloads_as_text(hostile_page):
             opened += 1
             break
     assert opened == 1, "a popup shows the location's <img onerror> as text"
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] td')]"
-                           ".some(td => td.innerText.includes('<img src=x'))", timeout=30_000)
+    page.wait_for_function("() => [...document.querySelectorAll('dl.incident-details dd')]"
+                           ".some(dd => dd.innerText.includes('<img src=x'))", timeout=30_000)
     assert _flags(page) == [] and dialogs == []
     assert _link_schemes(page) <= {"http", "https"}
 

@@ -123,6 +123,8 @@ def base_map(bounds: Sequence[float], tiles: bool = False) -> folium.Map:
         zoom_start=7,
         tiles="OpenStreetMap" if tiles else None,
         control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     m.get_root().header.add_child(Element(f"<style>.leaflet-container {{ background: {BACKGROUND}; }}</style>"))
     _Attribution(BOUNDARY_ATTRIBUTION).add_to(m)
@@ -152,7 +154,7 @@ def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents") -> folium.
         _points(events, _incident_properties), name=name, control=False,
         point_to_layer=_POINT_TO_LAYER, on_each_feature=_BIND_POPUP,
     ).add_to(group)
-    _Legend(legend_html(), position="bottomright").add_to(group)
+    _Legend(legend_html(), position="topleft").add_to(group)
     return group
 
 
@@ -663,7 +665,7 @@ def _legend_box(title: str, rows: list[str]) -> str:
     return (
         "<div style='background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;"
         "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.35 sans-serif;color:#222'>"
-        f"<div><b>{html.escape(title)}</b></div>{''.join(rows)}</div>"
+        f"<details open><summary style='cursor:pointer'><b>{html.escape(title)}</b></summary>{''.join(rows)}</details></div>"
     )
 
 
@@ -733,3 +735,17 @@ class _Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+
+
+def details_html(record: dict[str, str]) -> str:
+    """An event's full record (from :func:`mapdata.stats.event_details`) as an HTML definition
+    list: every value escaped, line breaks kept, the source URL a link only if it is http(s)."""
+    rows = []
+    for label, value in record.items():
+        text = html.escape(str(value)).replace("\n", "<br>")
+        if label == "Source URL" and _is_web_url(str(value)):
+            text = f'<a href="{html.escape(str(value), quote=True)}" target="_blank" rel="noopener noreferrer">{text}</a>'
+        rows.append(f"<dt>{html.escape(label)}</dt><dd>{text}</dd>")
+    style = ("<style>.incident-details{display:grid;grid-template-columns:11rem 1fr;gap:.35rem 1rem;margin:0}"
+             ".incident-details dt{font-weight:600;color:#444}.incident-details dd{margin:0;overflow-wrap:anywhere}</style>")
+    return f'{style}<dl class="incident-details">{"".join(rows)}</dl>'
