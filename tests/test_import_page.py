@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
@@ -81,3 +84,21 @@ def test_too_large_a_file_is_refused_with_the_limit(monkeypatch):
     at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
     next(b for b in at.button if b.label == "Check and import").click().run()
     assert any("the limit is 0 MB" in e.value for e in at.error)
+
+
+BAD = DATA / "bad"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in BAD.iterdir() if not p.name.endswith(".expect.json")), ids=lambda p: p.name)
+def test_every_broken_file_through_the_import_page(path):
+    expect = json.loads((BAD / (path.name.rsplit(".", 1)[0] + ".expect.json")).read_text(encoding="utf-8"))
+    name = path.name if path.suffix == ".csv" else path.stem + ".csv"  # the uploader takes .csv; content is what counts
+    at = import_page()
+    at.file_uploader(key="import_file").set_value((name, path.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    if expect["outcome"] == "error":
+        assert any(name in e.value and expect["message"] in e.value for e in at.error)
+        return
+    values = {m.label: m.value for m in at.metric}
+    assert values["Accepted"] == str(expect["accepted"]) and values["Rejected"] == str(len(expect["rejected"]))

@@ -114,3 +114,16 @@ def test_buffers_and_missing_files(data_dir):
     assert len(events) == 9
     with pytest.raises(FileFormatError, match="no such file"):
         load_events(data_dir / "does-not-exist.csv")
+
+
+def test_row_limit_is_a_clear_error(data_dir, monkeypatch):
+    monkeypatch.setenv("MAPDATA_MAX_ROWS", "5")
+    with pytest.raises(FileFormatError, match=r"events_valid.csv: 9 rows; the limit is 5 \(setting MAPDATA_MAX_ROWS\)"):
+        load_events(data_dir / "events_valid.csv")
+
+
+def test_field_length_limit_names_row_and_column(data_dir, monkeypatch):
+    monkeypatch.setenv("MAPDATA_MAX_FIELD_CHARS", "50")
+    events, rejected = load_events(data_dir / "events_valid.csv")
+    notes = rejected[rejected["column"] == "notes"]
+    assert len(notes) and (notes["reason"] == "longer than 50 characters").all()

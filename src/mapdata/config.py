@@ -44,6 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BORDER_TOLERANCE_KM", 2.5, "Armenia's outline counts as state border where it lies within this distance of Azerbaijan.", float),
     Setting("METRIC_CRS", "EPSG:32638", "Projected CRS (UTM 38N) used for distances and buffers; metres.", str),
     Setting("UPLOAD_LIMIT_MB", 50, "Largest file the Import page accepts, in MB.", int),
+    Setting("MAX_ROWS", 5_000_000, "Largest number of data rows a file may have; more is refused with a message.", int),
     Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),
     Setting("ASSETS_DIR", ROOT / "static" / "vendor", "Where `mapdata.assets.fetch_assets()` puts the Leaflet JS/CSS (git-ignored; Streamlit serves `static/`).", Path),
     Setting("ASSETS_URL", "/app/static/vendor", "URL prefix under which the browser loads ASSETS_DIR (Streamlit static serving; absolute, because the map runs in a component iframe).", str),

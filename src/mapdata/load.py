@@ -67,6 +67,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     label = name or _label(source)
     data = _decode(_read_bytes(source, label), label)
     frame, structural = _parse(data, label)
+    _check_row_limit(len(frame) + len(structural), label)
     frame = _header_keys(frame, label)
     frame, fmt, how = _convert(frame, fmt, mapping, label)
     frame = _complete_columns(frame, label, fmt)
@@ -84,6 +85,13 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
         geocoding=geocoding,
     )
     return Loaded(_to_geodataframe(good), rejected, report)
+
+
+def _check_row_limit(rows: int, label: str) -> None:
+    limit = config.get("MAX_ROWS")
+    if rows > limit:
+        raise FileFormatError(f"{label}: {rows:,} rows; the limit is {limit:,} (setting MAPDATA_MAX_ROWS). "
+                              "Split the file or filter it before loading")
 
 
 def empty_rejected() -> pd.DataFrame:
