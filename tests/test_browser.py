@@ -21,7 +21,7 @@ import pytest
 
 from browser_support import (
     ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, ROOT, VIEWPORT, ExternalRequests, StreamlitServer,
-    click_picked_incident, details_cells, events_metric, metrics, path, pick_incident, query, wait_for_incidents,
+    click_picked_incident, details_cells, events_metric, map_frame, metrics, path, pick_incident, query, wait_for_incidents,
     wait_for_page,
 )
 
@@ -341,3 +341,20 @@ def _click_an_incident(page, dataset):
     expect(page.locator("dl.incident-details dd").filter(has_text=event_id).first).to_be_attached()
     expect(page.locator("dl.incident-details dd").filter(has_text=record["Source URL"]).first).to_be_attached()
     return event_id, record
+
+
+def test_a_filter_change_keeps_the_users_zoom_and_centre(page, server, count, colours):
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    frame = map_frame(page)
+    frame.evaluate("() => window.map.setView([40.1, 46.0], 10)")
+    box = page.locator('[data-testid="stSidebar"] input[role="combobox"][aria-label="Event types"]')
+    box.click()
+    box.press_sequentially("Battles")
+    page.get_by_role("option").filter(has_text="Battles").first.click()
+    page.keyboard.press("Escape")
+    expected = count(event_types=("Battles",))
+    expect(events_metric(page)).to_have_text(str(expected))
+    wait_for_incidents(page, expected, colours)
+    zoom, centre = map_frame(page).evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
+    assert zoom == 10 and abs(centre["lat"] - 40.1) < 1e-6 and abs(centre["lng"] - 46.0) < 1e-6
