@@ -40,6 +40,28 @@ RERUN_TIMEOUT_MS = 30_000
 # the server
 
 
+def require_browser_and_assets() -> None:
+    """Skip (with the reason) where Debian's Chromium or the map's locally served JS/CSS are missing."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium); the browser tests drive that binary")
+    from mapdata.assets import AssetError, fetch_assets
+
+    try:
+        fetch_assets()
+    except AssetError as exc:
+        pytest.skip(f"the map's JS/CSS are not in static/vendor and the npm registry is unreachable: {exc}")
+
+
+def local_only_context(browser):
+    """A fresh browser context whose requests off this machine are aborted."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                  or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    return context
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -21,8 +21,8 @@ import pytest
 
 from browser_support import (
     ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, ROOT, VIEWPORT, ExternalRequests, StreamlitServer,
-    click_picked_incident, details_cells, events_metric, map_frame, metrics, path, pick_incident, query, wait_for_incidents,
-    wait_for_page,
+    click_picked_incident, details_cells, events_metric, map_frame, metrics, pick_incident, query, wait_for_incidents,
+    require_browser_and_assets, wait_for_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -73,14 +73,7 @@ def colours() -> list[str]:
 
 @pytest.fixture(scope="module")
 def server():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium); the browser tests drive that binary")
-    from mapdata.assets import AssetError, fetch_assets
-
-    try:
-        fetch_assets()
-    except AssetError as exc:
-        pytest.skip(f"the map's JS/CSS are not in static/vendor and the npm registry is unreachable: {exc}")
+    require_browser_and_assets()
     server = StreamlitServer.start()
     yield server
     server.stop()

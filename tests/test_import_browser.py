@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, VIEWPORT, StreamlitServer, wait_for_page
+from browser_support import (
+    CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, StreamlitServer, local_only_context, require_browser_and_assets, wait_for_page,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -17,14 +19,7 @@ UPLOAD = DATA / "import_acled.csv"
 
 @pytest.fixture(scope="module")
 def browser_and_server():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
-    from mapdata.assets import AssetError, fetch_assets
-
-    try:
-        fetch_assets()
-    except AssetError as exc:
-        pytest.skip(f"map assets unavailable: {exc}")
+    require_browser_and_assets()
     server = StreamlitServer.start(log_name="streamlit-import.log")
     try:
         with sync_api.sync_playwright() as playwright:
@@ -33,13 +28,6 @@ def browser_and_server():
             browser.close()
     finally:
         server.stop()
-
-
-def _context(browser):
-    context = browser.new_context(viewport=VIEWPORT)
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  or route.request.url.startswith(("data:", "blob:")) else route.abort())
-    return context
 
 
 def _events_metric(page) -> str:
@@ -64,7 +52,7 @@ def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_serv
     expected = set(load_events(UPLOAD).events["event_id"])
     assert expected
 
-    mine = _context(browser).new_page()
+    mine = local_only_context(browser).new_page()
     mine.goto(server.url + "/Import")
     wait_for_page(mine)
     mine.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(UPLOAD))
@@ -84,7 +72,7 @@ def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_serv
         mine.wait_for_timeout(500)
     assert deadline_ids == expected, "the map shows exactly the uploaded events"
 
-    other = _context(browser).new_page()
+    other = local_only_context(browser).new_page()
     other.goto(server.url + "/")
     wait_for_page(other)
     assert _events_metric(other) == "126"

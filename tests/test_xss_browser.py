@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from browser_support import CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, VIEWPORT, StreamlitServer, wait_for_page
+from browser_support import (
+    CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, StreamlitServer, local_only_context, require_browser_and_assets, wait_for_page,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -47,23 +49,13 @@ def hostile_events(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def hostile_page(hostile_events):
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
-    from mapdata.assets import AssetError, fetch_assets
-
-    try:
-        fetch_assets()
-    except AssetError as exc:
-        pytest.skip(f"map assets unavailable: {exc}")
+    require_browser_and_assets()
     server = StreamlitServer.start(events=hostile_events, log_name="streamlit-xss.log")
     dialogs: list[str] = []
     try:
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-            context = browser.new_context(viewport=VIEWPORT)
-            context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                          or route.request.url.startswith(("data:", "blob:")) else route.abort())
-            page = context.new_page()
+            page = local_only_context(browser).new_page()
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             yield server, page, dialogs
             browser.close()
