@@ -17,7 +17,8 @@ import streamlit as st
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, resolve_regions, schema, stats
 from mapdata.dataset import merge_datasets
 from mapdata.config import get as setting
-from mapdata.export import BOUNDARY_CREDIT
+from mapdata.geo import ATTRIBUTION
+from mapdata.geocode import GEONAMES_CREDIT
 from mapdata.join import country_iso3
 
 APP_TITLE = "Conflict-incident map"
@@ -265,6 +266,7 @@ def headline(data: Dataset, selected, spec: FilterSpec) -> None:
 
 def credits() -> None:
     """Attribution required by the boundary licences, on every page."""
-    st.caption(f"{BOUNDARY_CREDIT}. Events: sourced public reporting; each record links its source. "
+    st.caption(f"{ATTRIBUTION}. Place names for geocoding imports: {GEONAMES_CREDIT}. "
+               "Events: sourced public reporting; each record links its source. "
                "See *Sources & method*.")
 

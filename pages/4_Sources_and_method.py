@@ -4,7 +4,8 @@ import streamlit as st
 
 import ui
 from mapdata import country_mismatches, schema
-from mapdata.export import BOUNDARY_CREDIT
+from mapdata.geo import ATTRIBUTION
+from mapdata.geocode import GEONAMES_CREDIT
 
 data = ui.frame("Sources & method").data
 
@@ -42,7 +43,8 @@ st.caption("Events whose point lies in a region of another country than the one 
 st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Licences and attribution")
-st.markdown(f"{BOUNDARY_CREDIT}. Layers derived from them are shared under the same licences (share-alike).")
+st.markdown(f"{ATTRIBUTION}. Layers derived from them are shared under the same licences (share-alike). "
+            f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {GEONAMES_CREDIT}.")
 st.subheader("Data dictionary")
 st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")
 st.subheader("How to cite")

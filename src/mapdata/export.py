@@ -17,6 +17,8 @@ import pandas as pd
 
 from . import schema
 from .filters import FilterSpec
+from .geo import ATTRIBUTION
+from .geocode import GEONAMES_CREDIT
 
 FORMATS: dict[str, tuple[str, str]] = {
     "geojson": (".geojson", "application/geo+json"),
@@ -25,10 +27,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 """Export format → (file suffix, MIME type)."""
 
-BOUNDARY_CREDIT = (
-    "Boundaries: geoBoundaries gbOpen (William & Mary geoLab, https://www.geoboundaries.org): "
-    "Armenia from OpenStreetMap contributors (ODbL 1.0); Azerbaijan from Wikipedia (CC BY-SA 3.0)"
-)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COORD_DECIMALS = 6
 
@@ -52,7 +50,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
         "filters_text": spec.describe(),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
-        "licences": [BOUNDARY_CREDIT],
+        "licences": [ATTRIBUTION] + ([GEONAMES_CREDIT] if _uses_geonames(events) else []),
         "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
         "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
                    "precision-3 points are reference points, not incident sites.",
@@ -99,7 +97,7 @@ def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None 
     frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
     if "event_date" in frame:
         frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
-    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {BOUNDARY_CREDIT}"
+    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {ATTRIBUTION}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
 
@@ -139,3 +137,7 @@ def _plain_value(value: object) -> object:
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)
     return value
+
+
+def _uses_geonames(events: pd.DataFrame) -> bool:
+    return "coord_source" in events and bool(events["coord_source"].astype(str).str.contains("GeoNames", regex=False).any())

@@ -95,7 +95,6 @@ SOURCE_NAMES: tuple[str, ...] = tuple(c.name for c in SOURCE_COLUMNS)
 DERIVED_NAMES: tuple[str, ...] = tuple(c.name for c in DERIVED_COLUMNS)
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED_NAMES: tuple[str, ...] = tuple(c.name for c in SOURCE_COLUMNS if c.required)
-TEXT_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "str")
 
 COUNTRY_ISO3: dict[str, str] = {
     "Armenia": "ARM",
