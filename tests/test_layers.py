@@ -198,3 +198,17 @@ def test_details_html_escapes_every_value_and_links_only_http():
     assert '<a href="https://example.org/a?b=1&amp;c=2"' in text
     hostile = details_html({"Source URL": "javascript:alert(1)"})
     assert "<a " not in hostile and "javascript:alert(1)" in hostile
+
+
+def test_region_outlines_are_simplified_for_display_only():
+    import folium
+
+    from mapdata import load_regions
+    from mapdata.layers import region_layer
+
+    regions = load_regions()
+    m = folium.Map(tiles=None)
+    region_layer(regions).add_to(m)
+    html_size = len(m.get_root().render())
+    assert html_size < 0.7 * len(regions.to_json()), "the browser gets lighter outlines than the join uses"
+    assert regions.geometry.is_valid.all()
