@@ -15,6 +15,17 @@ PAGES = ["app.py", "pages/1_Timeline.py", "pages/2_Regions.py", "pages/3_Data_an
          "pages/4_Sources_and_method.py"]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def map_assets():
+    """The map page needs Leaflet in static/vendor (fetched from the npm registry once)."""
+    from mapdata.assets import AssetError, fetch_assets
+
+    try:
+        fetch_assets()
+    except AssetError as exc:
+        pytest.skip(f"the map's JS/CSS are not in static/vendor and the npm registry is unreachable: {exc}")
+
+
 @pytest.fixture(scope="module")
 def data():
     return load_dataset(ROOT / "data" / "events.csv")
