@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import assets, layers, stats
+from mapdata import FilterSpec, assets, filter_events, layers, stats
 
 PLAY_INTERVAL = "1.5s"
 
@@ -68,8 +68,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         st.session_state["frame"] = min(st.session_state.get("frame", 0), len(windows) - 1)
         frame = st.slider("Window", 0, len(windows) - 1, key="frame", label_visibility="collapsed")
         start, end = windows[frame]
-        dates = ctx.selected["event_date"].dt.date
-        shown = ctx.selected[(dates >= start) & (dates <= end)]
+        shown = filter_events(ctx.selected, FilterSpec(date_from=start, date_to=end))
         caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
     data = ctx.data
     (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions, data.border)

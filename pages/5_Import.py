@@ -6,7 +6,7 @@ import streamlit as st
 import ui
 from mapdata import MapdataError, load_dataset
 from mapdata.config import get as setting
-from mapdata.export import neutralise_formulas
+from mapdata.export import rejected_csv
 from mapdata.formats import parse_mapping
 
 FORMATS = {"auto": "Detect from the header", "mapdata": "This app's schema", "acled": "ACLED export",
@@ -77,8 +77,7 @@ if data is not None:
     if len(data.rejected):
         st.subheader("Rejected rows")
         st.dataframe(data.rejected, hide_index=True, width="stretch")
-        safe = data.rejected.assign(value=neutralise_formulas(data.rejected["value"]))
-        st.download_button("Download the rejected rows (CSV)", safe.to_csv(index=False).encode("utf-8"),
+        st.download_button("Download the rejected rows (CSV)", rejected_csv(data.rejected),
                            file_name=f"rejected-{data.name}.csv", mime="text/csv", on_click="ignore")
     if report is not None and not report.geocoding.empty:
         st.subheader("Geocoding")

@@ -87,3 +87,13 @@ def test_gpkg_round_trip_keeps_rows_and_values(joined_events, tmp_path):
 def test_export_bytes_rejects_unknown_format(joined_events):
     with pytest.raises(ValueError, match="unknown export format"):
         export_bytes(joined_events, "kml")
+
+
+def test_rejected_rows_download_is_neutralised(data_dir):
+    from mapdata.export import rejected_csv
+
+    _, rejected = load_events(data_dir / "events_bad.csv")
+    rejected = rejected.assign(value=rejected["value"].where(rejected["row"] != 6, "=cmd()"))
+    back = pd.read_csv(io.BytesIO(rejected_csv(rejected)), dtype=str, keep_default_na=False)
+    assert back.loc[back["row"] == "6", "value"].tolist() == ["'=cmd()"]
+    assert len(back) == len(rejected)

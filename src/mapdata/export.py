@@ -84,6 +84,11 @@ def to_csv(events: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+def rejected_csv(rejected: pd.DataFrame) -> bytes:
+    """The rejected-rows table as CSV, with the raw values neutralised like every CSV export."""
+    return rejected.assign(value=neutralise_formulas(rejected["value"])).to_csv(index=False).encode("utf-8")
+
+
 def neutralise_formulas(values: pd.Series) -> pd.Series:
     """Prefix with ' the text cells starting with = + - @ tab or CR (OWASP CSV injection)."""
     text = values.astype(object)
