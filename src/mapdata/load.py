@@ -184,7 +184,10 @@ def _check_header(data: bytes, delimiter: str, label: str) -> None:
     """Refuse repeated column names here: both CSV readers would silently rename them (x, x.1)."""
     end = data.find(b"\n")
     line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
-    names = [formats.header_key(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
+    try:
+        names = [formats.header_key(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error:  # not a plain header line (e.g. a stray CR): the CSV reader below will say what is wrong
+        return
     duplicates = sorted({n for n in names if n and names.count(n) > 1})
     if duplicates:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
