@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, resolve_regions, schema, stats
@@ -19,7 +20,6 @@ from mapdata.dataset import merge_datasets
 from mapdata.config import get as setting
 from mapdata.geo import ATTRIBUTION
 from mapdata.geocode import GEONAMES_CREDIT
-from mapdata.join import country_iso3
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
@@ -132,15 +132,16 @@ def _sync_widgets_with_url(data: Dataset) -> None:
 
 
 def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
-    first, last = _date_span(data)
+    choice = options(data)
+    first, last = choice.first, choice.last
     if first is not None and first != last:
         start = min(max(spec.date_from or first, first), last)
         end = max(min(spec.date_to or last, last), first)
         st.session_state["f_date"] = (start, max(start, end))
     st.session_state["f_region"] = _region_names(spec.regions, data)
-    st.session_state["f_country"] = [c for c in spec.countries if c in _countries(data)]
+    st.session_state["f_country"] = [c for c in spec.countries if c in choice.countries]
     st.session_state["f_type"] = list(spec.event_types)
-    st.session_state["f_actor"] = [a for a in spec.actors if a in _actors(data)]
+    st.session_state["f_actor"] = [a for a in spec.actors if a in choice.actors]
     levels = list(schema.GEO_PRECISION_LABELS)
     st.session_state["f_precision"] = list(spec.precisions) or levels
     st.session_state["f_exact_only"] = False
@@ -172,25 +173,15 @@ def _region_names(names: tuple[str, ...], data: Dataset) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _date_span(data: Dataset):
-    events = data.events
-    return (events["event_date"].min().date(), events["event_date"].max().date()) if len(events) else (None, None)
+@st.cache_data(show_spinner=False, max_entries=8)
+def _options(_data: Dataset, version: tuple) -> stats.FilterOptions:
+    return stats.filter_options(_data.events, _data.regions)
 
 
-def _countries(data: Dataset) -> list[str]:
-    return sorted(c for c in country_iso3(data.events["country"]).unique() if c)
-
-
-def _actors(data: Dataset) -> list[str]:
-    return sorted((set(data.events["actor1"]) | set(data.events["actor2"])) - {""})
-
-
-def _region_label(names_alt: dict[str, str]):
-    def label(name: str) -> str:
-        alt = names_alt.get(name, "")
-        return f"{name} ({', '.join(alt.split('|'))})" if alt else name
-
-    return label
+def options(data: Dataset) -> stats.FilterOptions:
+    """The filter choices for ``data``, computed once per dataset version (not on every rerun)."""
+    ids = data.events["event_id"]
+    return _options(data, (data.name, len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
 
 
 def sidebar_filters(data: Dataset) -> FilterSpec:
@@ -198,7 +189,8 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
     bar = st.sidebar
     bar.header("Filters")
     spec_kwargs: dict = {}
-    first, last = _date_span(data)
+    choice = options(data)
+    first, last = choice.first, choice.last
     if first is not None and first == last:
         bar.caption(f"All events are dated {first}.")
     elif first is not None:
@@ -207,16 +199,14 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
         if tuple(chosen) != (first, last):
             spec_kwargs.update(date_from=chosen[0], date_to=chosen[1])
 
-    regions = data.regions.sort_values(["country_iso3", "name_en"])
-    alt = dict(zip(regions["name_en"], regions["names_alt"].fillna("")))
-    chosen_regions = bar.multiselect("Regions", options=list(regions["name_en"]), format_func=_region_label(alt),
+    chosen_regions = bar.multiselect("Regions", options=list(choice.regions), format_func=lambda name: choice.region_labels.get(name, name),
                                      key="f_region", placeholder="All regions — type an English or alternative name")
     names = {v: k for k, v in schema.COUNTRY_ISO3.items()}
-    chosen_countries = bar.multiselect("Reported country", options=_countries(data),
+    chosen_countries = bar.multiselect("Reported country", options=list(choice.countries),
                                        format_func=lambda c: f"{names.get(c, c)} ({c})", key="f_country")
     types = list(schema.EVENT_TYPES)
     chosen_types = bar.multiselect("Event types", options=types, key="f_type")
-    chosen_actors = bar.multiselect("Actors (either side)", options=_actors(data), key="f_actor")
+    chosen_actors = bar.multiselect("Actors (either side)", options=list(choice.actors), key="f_actor")
     levels = list(schema.GEO_PRECISION_LABELS)
     chosen_levels = bar.multiselect("Location precision", options=levels,
                                     format_func=lambda p: f"{p} — {schema.GEO_PRECISION_LABELS[p]}", key="f_precision")

@@ -62,3 +62,12 @@ def test_time_windows_cover_the_span():
                       (date(2020, 9, 1), date(2020, 9, 30))]
     weeks = stats.time_windows(date(2020, 7, 12), date(2020, 7, 20), "week")
     assert weeks[0] == (date(2020, 7, 6), date(2020, 7, 12)) and weeks[-1][1] >= date(2020, 7, 20)
+
+
+def test_filter_options_offer_every_choice_once_with_alternative_names(joined_events, small_regions):
+    choice = stats.filter_options(joined_events, small_regions)
+    assert (choice.first, choice.last) == (date(2020, 11, 9), date(2023, 9, 19))
+    assert set(choice.countries) == {"ARM", "AZE", "BEL"}
+    assert "Civilians (Armenia)" in choice.actors and "" not in choice.actors
+    assert len(choice.regions) == len(small_regions)
+    assert "Karvachar" in choice.region_labels["Kalbajar District"]

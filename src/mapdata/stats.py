@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from . import schema
+from .join import country_iso3
 
 FREQUENCIES = {"week": "W-MON", "month": "MS"}
 """Timeline bins: weeks start on Monday, months on the 1st."""
@@ -145,3 +146,31 @@ def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:
         "Source": str(row["source"]),
         "Source URL": str(row["source_url"]),
     }
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filter widgets offer for a dataset: the date span and the choices, with labels."""
+
+    first: date | None
+    last: date | None
+    regions: tuple[str, ...]
+    region_labels: dict[str, str]
+    countries: tuple[str, ...]
+    actors: tuple[str, ...]
+
+
+def filter_options(events: pd.DataFrame, regions: pd.DataFrame) -> FilterOptions:
+    """Choices for the filter widgets; region labels carry the alternative names, so typing
+    "Karvachar" finds Kalbajar District. Computed once per dataset (callers cache it)."""
+    ordered = regions.sort_values(["country_iso3", "name_en"])
+    alt = ordered["names_alt"].fillna("").str.replace("|", ", ", regex=False)
+    labels = {name: f"{name} ({names})" if names else name for name, names in zip(ordered["name_en"], alt)}
+    codes = country_iso3(pd.Series(events["country"].unique()))
+    actors = (set(events["actor1"].unique()) | set(events["actor2"].unique())) - {""}
+    return FilterOptions(
+        first=events["event_date"].min().date() if len(events) else None,
+        last=events["event_date"].max().date() if len(events) else None,
+        regions=tuple(ordered["name_en"]), region_labels=labels,
+        countries=tuple(sorted(c for c in codes.unique() if c)), actors=tuple(sorted(actors)),
+    )
