@@ -13,7 +13,8 @@ from mapdata.load import load_events
 
 VALID = (Path(__file__).parent / "data" / "events_valid.csv").read_bytes()
 LINES = VALID.split(b"\n")
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+"""Derandomised: CI explores the same cases every run; a change to the loader changes the examples."""
 
 
 def _load_or_library_error(data: bytes):
