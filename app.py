@@ -82,7 +82,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
     groups = [
-        layers.region_layer(data.regions, counts, shade if shade != "none" else "events"),
+        layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
         layers.incident_layer(drawn),
     ]

@@ -15,9 +15,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapdata import Dataset, FilterSpec, MapdataError, filter_events, load_dataset, resolve_regions, schema, stats
+from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, load_dataset, resolve_regions, schema, stats
 from mapdata.dataset import merge_datasets
-from mapdata.config import get as setting
+from mapdata.config import geo_path, get as setting
 from mapdata.geo import ATTRIBUTION
 from mapdata.geocode import GEONAMES_CREDIT
 
@@ -64,6 +64,19 @@ def frame(title: str) -> Context:
 @st.cache_resource(show_spinner="Loading, validating and joining events…")
 def _dataset(path: str, mtime: float) -> Dataset:
     return load_dataset(Path(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _display_regions(_regions: gpd.GeoDataFrame, version: tuple) -> gpd.GeoDataFrame:
+    return layers.display_regions(_regions)
+
+
+def display_regions(data: Dataset) -> gpd.GeoDataFrame:
+    """The dataset's regions with outlines ready for the map, computed once per boundary layer
+    (the shipped file) rather than on every rerun. Read-only: shared by all sessions."""
+    path = geo_path("regions")
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return _display_regions(data.regions, (str(path), mtime, len(data.regions), tuple(data.regions["region_id"])))
 
 
 SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merged": "My file merged with the app's events"}

@@ -1,14 +1,24 @@
-"""Bounded load test: N concurrent headless Chromium sessions change filters on a local server.
+"""Bounded load test: N concurrent sessions change filters on a local server.
 
-    python bench/load_test.py                      # 12 sessions, 60 s
+    python bench/load_test.py                                   # 12 protocol sessions, 60 s
     python bench/load_test.py --sessions 20 --seconds 60
+    python bench/load_test.py --client browser --sessions 3     # headless Chromium contexts
 
 Starts its own ``streamlit run app.py`` on 127.0.0.1 (a free port, the embedded data: MAPDATA_EVENTS
 is removed from the environment, ``--server.fileWatcherType none``), warms it with one page load
-(not measured), then opens ONE Chromium with ``--sessions`` browser contexts, each its own
-Streamlit session. Until the deadline (``--seconds``, at most 60) every session repeats, after a
-short think time (0.5–1.5 s), one of these actions (sessions start one after another over
-``--ramp`` seconds; each one's first page load, ``open``, with a cold browser cache, is measured too):
+(not measured), then runs ``--sessions`` sessions. Two kinds of client:
+
+- ``protocol`` (default): each session is a websocket client (``st_protocol.py``) that sends the
+  same protobuf messages as Streamlit's web frontend (page loads with a query string, widget
+  values, page switches, button clicks) and reads the server's replies. No rendering, so the
+  machine's CPU goes to the server: this measures what N visitors cost the server. It does not
+  send the one extra run the map component asks for after drawing in a real browser.
+- ``browser``: ONE headless Chromium with one context per session. On this 2-core machine
+  Chromium needs 2–2.5 CPU-s per rerun, so more than a few sessions measure the browsers.
+
+Until the deadline (``--seconds``, at most 60) every session repeats, after a short think time
+(0.5–1.5 s), one of these actions (sessions start one after another over ``--ramp`` seconds; each
+one's first page load, ``open``, is measured too):
 
 - ``goto``: open a link with a random filter from a fixed list on a random page (Map, Timeline,
   Regions, Data & export) — a pasted/shared link, so a new page load and a new Streamlit session;
@@ -25,16 +35,16 @@ Errors: ``wrong value`` (settled on another count), ``exception`` (a Streamlit e
 session re-syncs with an unmeasured page load. An action still running at the deadline is cut off
 and neither counted nor an error.
 
-Only 127.0.0.1 is contacted: Chromium gets a proxy at 127.0.0.1:9 (nothing listens there) that
-everything except 127.0.0.1/localhost must go through, and a host-resolver rule that resolves no
-other name; every request the pages try to send elsewhere is counted (must be 0). Playwright
-routing is not used because it switches Chromium's HTTP cache off, which would turn every page
-load into a full download of Streamlit's JavaScript, unlike a real browser.
+Browser clients contact only 127.0.0.1: Chromium gets a proxy at 127.0.0.1:9 (nothing listens
+there) that everything except 127.0.0.1/localhost must go through, and a host-resolver rule that
+resolves no other name; every request the pages try to send elsewhere is counted (must be 0).
+Playwright routing is not used because it switches Chromium's HTTP cache off, which would turn
+every page load into a full download of Streamlit's JavaScript, unlike a real browser.
 
 Prints sessions, duration, actions, errors by kind, p50/p95/max (overall and per action), actions/s,
 CPU count, the server's peak RSS and where the CPU time went (server, Chromium + Playwright driver,
-everything else on the machine). Exit code 1 when there were errors or p95 > 3 s (or external
-requests); the server's process group is killed on every exit path, Ctrl-C included.
+this script, everything else on the machine). Exit code 1 when there were errors or p95 > 3 s (or
+external requests); the server's process group is killed on every exit path, Ctrl-C included.
 """
 
 from __future__ import annotations
@@ -61,6 +71,10 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT / "src"))
 
 from mapdata import FilterSpec, filter_events, load_dataset  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import st_protocol  # noqa: E402
+import websockets  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -466,6 +480,102 @@ class Session:
             pass
 
 
+class ProtocolSession(Session):
+    """The same actions as :class:`Session`, sent over Streamlit's websocket protocol without a
+    browser (``st_protocol.Client``): what the server does for N visitors, without N renderers
+    competing for the same cores. Each ``open``/``goto`` is a new connection, i.e. a new session."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.client: st_protocol.Client | None = None
+
+    async def run(self) -> None:
+        try:
+            await asyncio.sleep(min(self.ramp, max(0.0, self.remaining())))
+            await self.act("open")
+            while self.remaining() > 0:
+                pause = self.rng.uniform(*self.think)
+                if pause >= self.remaining():
+                    break
+                await asyncio.sleep(pause)
+                await self.act(self.pick())
+        finally:
+            if self.client is not None:
+                await self.client.close()
+
+    async def act(self, kind: str) -> None:
+        budget = min(ACTION_TIMEOUT_S, self.remaining())
+        if budget <= 0:
+            return
+        started = time.monotonic()
+        spec, path, step = self.plan(kind)
+        try:
+            run = await asyncio.wait_for(self.perform(kind, step, spec, 0), budget)
+        except (asyncio.TimeoutError, TimeoutError):
+            if budget < ACTION_TIMEOUT_S:
+                self.totals.cut_off += 1
+                return
+            self.totals.results.append(Result(kind, time.monotonic() - started, "timeout", "no end of run within 10 s"))
+            await self.recover()
+            return
+        except (OSError, websockets.WebSocketException, KeyError) as exc:
+            if self.remaining() <= 0:
+                self.totals.cut_off += 1
+                return
+            self.totals.results.append(Result(kind, time.monotonic() - started, "ui", f"{type(exc).__name__}: {exc}"))
+            await self.recover()
+            return
+        elapsed = time.monotonic() - started
+        if run.exceptions:
+            self.totals.results.append(Result(kind, elapsed, "exception", run.exceptions[0][:160]))
+            await self.recover()
+        elif run.metrics.get("Events") != self.expected.text(spec):
+            self.totals.results.append(Result(kind, elapsed, "wrong value", f"settled on {run.metrics.get('Events')}"))
+            await self.recover()
+        else:
+            self.totals.results.append(Result(kind, elapsed))
+            self.spec, self.path = spec, path
+
+    async def perform(self, kind: str, step, spec: FilterSpec, before: int) -> "st_protocol.Run":
+        if kind in ("goto", "open"):
+            if self.client is not None:
+                await self.client.close()
+            self.client = st_protocol.Client(self.base)
+            await self.client.connect()
+            parts = urlsplit(step)
+            return await self.client.rerun(query_string=parts.query, page=parts.path.strip("/"), timeout=ACTION_TIMEOUT_S)
+        client = self.client
+        if kind == "fat_min":
+            return await client.rerun(widgets=[st_protocol.number(client.widgets["Minimum fatalities"], int(step))],
+                                      timeout=ACTION_TIMEOUT_S)
+        if kind == "type":
+            chosen = list(self.spec.event_types) + [step]
+            return await client.rerun(widgets=[st_protocol.choices(client.widgets["Event types"], chosen)],
+                                      timeout=ACTION_TIMEOUT_S)
+        if kind == "page":  # the browser drops the query string on a page switch; the app restores it
+            return await client.rerun(query_string="", page=self.path_name(step), timeout=ACTION_TIMEOUT_S)
+        if kind == "reset":
+            return await client.rerun(widgets=[st_protocol.click(client.widgets["Reset filters"])], timeout=ACTION_TIMEOUT_S)
+        raise ValueError(kind)
+
+    @staticmethod
+    def path_name(title: str) -> str:
+        return next(path for path, name in PAGES.items() if name == title).strip("/")
+
+    async def recover(self, planned: FilterSpec | None = None, path: str = "/", before: int = 0) -> None:
+        """A new session on the Map page, unmeasured (as after a reload)."""
+        self.totals.recoveries += 1
+        self.spec, self.path = FilterSpec(), "/"
+        try:
+            if self.client is not None:
+                await self.client.close()
+            self.client = st_protocol.Client(self.base)
+            await self.client.connect()
+            await self.client.rerun(query_string="", page="", timeout=max(1.0, min(ACTION_TIMEOUT_S * 2, self.remaining())))
+        except Exception:  # noqa: BLE001 - the next action will show whether the session is usable
+            pass
+
+
 class _StepError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -485,50 +595,58 @@ except ImportError:  # pragma: no cover
 
 
 async def load(server: Server, args, expected: Expected) -> dict:
-    global _HARNESS_CPU_AT_START
-    rng = random.Random(args.seed)
-    totals = Totals()
+    if args.client == "protocol":
+        warm = st_protocol.Client(server.url)  # warm-up (not measured): the first run loads the events once
+        await warm.connect()
+        await warm.rerun(query_string="", page="", timeout=120)
+        await warm.close()
+        return await measure(server, args, expected, ProtocolSession, None)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True, proxy=DEAD_PROXY)
         try:
-            # warm-up (not measured): the first run loads, validates and joins the events once
             warm = await browser.new_context(viewport=VIEWPORT)
             await warm.add_init_script(script=INIT_JS)
             page = await warm.new_page()
             await page.goto(server.url + "/", wait_until="commit", timeout=120_000)
             await page.wait_for_function(DONE_JS, arg=[expected.text(FilterSpec()), 0], polling=200, timeout=120_000)
             await warm.close()
-
-            rss_peak = {"kb": 0}
-            seconds = min(args.seconds, MAX_SECONDS)
-            start = CpuSnapshot.take(server)
-            _HARNESS_CPU_AT_START = time.process_time()
-            load_before = os.getloadavg()
-            t0 = time.monotonic()
-            deadline = t0 + seconds
-            sessions = [Session(i, browser, server.url, expected, totals, deadline, (args.think_min, args.think_max),
-                                random.Random(rng.random()), ramp=i * args.ramp / args.sessions)
-                        for i in range(args.sessions)]
-
-            async def sample_rss() -> None:
-                while True:
-                    rss_peak["kb"] = max(rss_peak["kb"], sum(_status_kb(pid, "VmRSS") for pid in server.pids()))
-                    await asyncio.sleep(0.5)
-
-            sampler = asyncio.create_task(sample_rss())
-            try:
-                await asyncio.gather(*(s.run() for s in sessions))
-            finally:
-                sampler.cancel()
-            end_at = time.monotonic()
-            # CPU of the measured window: the deadline or the last action's end, whichever is later
-            cpu = cpu_split(start, CpuSnapshot.take(server))
-            load_after = os.getloadavg()
+            return await measure(server, args, expected, Session, browser)
         finally:
             try:
                 await asyncio.wait_for(browser.close(), 20)
             except Exception:  # noqa: BLE001
                 pass
+
+
+async def measure(server: Server, args, expected: Expected, kind: type, browser) -> dict:
+    """Run ``args.sessions`` sessions of ``kind`` until the deadline; times, CPU and memory."""
+    global _HARNESS_CPU_AT_START
+    rng = random.Random(args.seed)
+    totals = Totals()
+    rss_peak = {"kb": 0}
+    seconds = min(args.seconds, MAX_SECONDS)
+    start = CpuSnapshot.take(server)
+    _HARNESS_CPU_AT_START = time.process_time()
+    load_before = os.getloadavg()
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    sessions = [kind(i, browser, server.url, expected, totals, deadline, (args.think_min, args.think_max),
+                     random.Random(rng.random()), ramp=i * args.ramp / args.sessions)
+                for i in range(args.sessions)]
+
+    async def sample_rss() -> None:
+        while True:
+            rss_peak["kb"] = max(rss_peak["kb"], sum(_status_kb(pid, "VmRSS") for pid in server.pids()))
+            await asyncio.sleep(0.5)
+
+    sampler = asyncio.create_task(sample_rss())
+    try:
+        await asyncio.gather(*(s.run() for s in sessions))
+    finally:
+        sampler.cancel()
+    end_at = time.monotonic()
+    cpu = cpu_split(start, CpuSnapshot.take(server))  # the deadline or the last action's end, whichever is later
+    load_after = os.getloadavg()
     hwm = sum(_status_kb(pid, "VmHWM") for pid in server.pids())
     return {"totals": totals, "seconds": seconds, "elapsed": end_at - t0, "cpu": cpu, "rss_peak_kb": rss_peak["kb"],
             "hwm_kb": hwm, "load_before": load_before, "load_after": load_after}
@@ -553,7 +671,7 @@ def report(args, run: dict) -> int:
         return f"{s:.2f} s"
 
     rows = [
-        ("sessions", str(args.sessions)),
+        ("sessions", f"{args.sessions} ({args.client} clients)"),
         ("duration", f"{run['seconds']} s (last action ended at {run['elapsed']:.1f} s)"),
         ("actions", f"{len(results)} ({', '.join(f'{k} {v}' for k, v in sorted(Counter(r.kind for r in results).items()))});"
                     f" {totals.cut_off} cut off at the deadline"),
@@ -605,7 +723,10 @@ def report(args, run: dict) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=12, help="concurrent browser sessions (default 12)")
+    parser.add_argument("--sessions", type=int, default=12, help="concurrent sessions (default 12)")
+    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
+                        help="protocol: Streamlit's websocket protocol without a browser (default); "
+                             "browser: one headless Chromium context per session")
     parser.add_argument("--seconds", type=float, default=60, help=f"load duration, at most {MAX_SECONDS} (default 60)")
     parser.add_argument("--think-min", type=float, default=0.5, help="think time between actions, from (s)")
     parser.add_argument("--think-max", type=float, default=1.5, help="think time between actions, to (s)")

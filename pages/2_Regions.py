@@ -32,7 +32,7 @@ if all(path.exists() for path in assets.asset_files()):
     counts = table.set_index("region_id")[shade]
     st_folium(
         layers.base_map(ctx.data.regions.total_bounds), key="regions_map", height=460, use_container_width=True,
-        feature_group_to_add=[layers.region_layer(ctx.data.regions, counts, shade), layers.border_layer(ctx.data.border)],
+        feature_group_to_add=[layers.region_layer(ui.display_regions(ctx.data), counts, shade), layers.border_layer(ctx.data.border)],
         layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
     )
 ui.credits()

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement
 from folium.template import Template
 from folium.utilities import JsCode
 
@@ -71,6 +72,8 @@ BOUNDARY_ATTRIBUTION = (
 BACKGROUND = "#F4F2EC"
 DISPLAY_TOLERANCE_DEG = 0.001
 """Simplification of region outlines sent to the browser (degrees; ~100 m): halves the page's payload."""
+DISPLAY_GEOMETRY = "display_geometry"
+"""Column that :func:`display_regions` adds: each region's simplified outline as a GeoJSON dict."""
 
 _COORD_DECIMALS = 5
 DETAIL_LIMIT = 2_000
@@ -148,11 +151,11 @@ def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents") -> folium.
     group = folium.FeatureGroup(name=name)
     vague = events[_precision(events) == 3]
     if len(vague):
-        folium.GeoJson(
+        _GeoJson(
             _points(vague, _halo_properties), name=f"{name}: location uncertainty", control=False,
             point_to_layer=_UNCERTAINTY_CIRCLE, interactive=False,
         ).add_to(group)
-    folium.GeoJson(
+    _GeoJson(
         _points(events, _incident_properties), name=name, control=False,
         point_to_layer=_POINT_TO_LAYER, on_each_feature=_BIND_POPUP,
     ).add_to(group)
@@ -190,20 +193,32 @@ def region_layer(
     ``counts`` is indexed by ``region_id`` (events or fatalities per region); regions absent from
     it count as 0. ``value_label`` names the value in tooltips and in the small legend. Outlines
     are simplified for display only (``DISPLAY_TOLERANCE_DEG``, about 100 m): the spatial join
-    always uses the full geometry.
+    always uses the full geometry. Pass the result of :func:`display_regions` to skip that work on
+    every redraw.
     """
     regions = _check_frame(regions, ("region_id", "name_en"), "regions")
-    regions = regions.assign(geometry=regions.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True))
+    if DISPLAY_GEOMETRY not in regions.columns:
+        regions = display_regions(regions)
     values = None if counts is None else _region_values(regions, counts)
     classes = [] if values is None else _classes(values)
     group = folium.FeatureGroup(name=name)
-    folium.GeoJson(
+    _GeoJson(
         _region_collection(regions, values, classes, value_label), name=name, control=False,
         on_each_feature=_BIND_TOOLTIP,
     ).add_to(group)
     if values is not None:
         _Legend(_choropleth_legend(classes, value_label), position="bottomleft").add_to(group)
     return group
+
+
+def display_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``regions`` with outlines simplified for display (``DISPLAY_TOLERANCE_DEG``) and their GeoJSON
+    geometry ready in the column ``DISPLAY_GEOMETRY``: the part of :func:`region_layer` that never
+    changes with the filter, to be computed once per boundary layer and reused."""
+    regions = _check_frame(regions, ("region_id", "name_en"), "regions")
+    simplified = regions.geometry.simplify(DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    shapes = [None if g is None or g.is_empty else _geometry(g) for g in simplified]
+    return regions.assign(geometry=simplified, **{DISPLAY_GEOMETRY: shapes})
 
 
 def border_layer(border: gpd.GeoDataFrame, name: str = "State border") -> folium.FeatureGroup:
@@ -218,7 +233,7 @@ def border_layer(border: gpd.GeoDataFrame, name: str = "State border") -> folium
             for g in border.geometry if g is not None and not g.is_empty
         ],
     }
-    folium.GeoJson(collection, name=name, control=False, tooltip=folium.Tooltip(BORDER_TOOLTIP, sticky=True)).add_to(group)
+    _GeoJson(collection, name=name, control=False, tooltip=folium.Tooltip(BORDER_TOOLTIP, sticky=True)).add_to(group)
     return group
 
 
@@ -588,6 +603,28 @@ class _CanvasMarkers(MacroElement):
         self.get_root().script.add_child(_Raw(script), name=self.get_name())
 
 
+class _GeoJson(folium.GeoJson):
+    """folium.GeoJson whose script goes into the page as plain text.
+
+    folium's own render wraps every rendered script in a new Jinja template, which parses the whole
+    GeoJSON text again (a large share of a rerun's server time for the region outlines). The
+    styles come with the features, so there is no style map to compute; with a style or
+    highlight function folium's own render is used.
+    """
+
+    def render(self, **kwargs):
+        if self.style or self.highlight:
+            return super().render(**kwargs)
+        self.parent_map = folium.utilities.get_obj_in_upper_tree(self, folium.Map)
+        if self.show:
+            self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        for child in self._children.values():
+            child.render(**kwargs)
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_Raw(script), name=self.get_name())
+
+
 class _Raw(Element):
     """Text written as is (no Jinja parse of its content)."""
 
@@ -632,8 +669,8 @@ def _class_colour(value: float, classes: list[tuple[int, int]]) -> str | None:
 def _region_collection(regions: gpd.GeoDataFrame, values: pd.Series | None, classes: list, value_label: str) -> dict:
     names, alts, ids = _text(regions, "name_en"), _text(regions, "names_alt"), _text(regions, "region_id")
     features = []
-    for i, geometry in enumerate(regions.geometry):
-        if geometry is None or geometry.is_empty:
+    for i, geometry in enumerate(regions[DISPLAY_GEOMETRY]):
+        if geometry is None:
             continue
         style = {"color": "#6B6B6B", "weight": 1, "opacity": 0.8, "fillOpacity": 0}
         tip = f"<b>{html.escape(names[i] or ids[i])}</b>"
@@ -646,7 +683,7 @@ def _region_collection(regions: gpd.GeoDataFrame, values: pd.Series | None, clas
             if colour:
                 style.update(fillColor=colour, fillOpacity=0.55)
             tip += f"<br>{html.escape(value_label)}: {value:g}"
-        features.append({"type": "Feature", "properties": {"region_id": ids[i], "tip": tip, "style": style}, "geometry": _geometry(geometry)})
+        features.append({"type": "Feature", "properties": {"region_id": ids[i], "tip": tip, "style": style}, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -73,11 +73,11 @@ def region_summary(events: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
 
     Alternative names are listed comma-separated, for display.
     """
-    counts = events.groupby("region_id").agg(
-        events=("event_id", "size"),
-        fatalities=("fatalities", lambda s: int(s.sum(skipna=True))),
-        unknown_fatalities=("fatalities", lambda s: int(s.isna().sum())),
-    )
+    fatalities = pd.to_numeric(events["fatalities"], errors="coerce").astype("float64")
+    counts = pd.DataFrame({"region_id": events["region_id"].to_numpy(), "events": 1,
+                           "fatalities": fatalities.fillna(0).to_numpy(),
+                           "unknown_fatalities": fatalities.isna().to_numpy().astype("int64")}
+                          ).groupby("region_id").sum()
     table = pd.DataFrame(regions[["region_id", "name_en", "names_alt", "country_iso3", "admin_level"]]).set_index("region_id")
     table = table.join(counts).fillna({"events": 0, "fatalities": 0, "unknown_fatalities": 0, "names_alt": ""})
     table["names_alt"] = table["names_alt"].str.replace("|", ", ", regex=False)
