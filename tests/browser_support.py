@@ -230,11 +230,12 @@ that are circle markers carrying an event ``id`` (region polygons carry ``region
 nothing, the uncertainty halos are L.Circle without an id), and interactive SVG paths whose fill
 is an event-type colour (regions are grey, the border has no fill, halos are not interactive)."""
 
-_PICK_JS = """() => {
+_PICK_JS = """(ids) => {
     const found = [];
     window.map.eachLayer((layer) => {
         const p = layer.feature && layer.feature.properties;
         if (!p || p.id === undefined || !layer._path || !layer.getTooltip()) { return; }
+        if (ids && !ids.includes(String(p.id))) { return; }
         const box = layer._path.getBoundingClientRect();
         const x = box.left + box.width / 2, y = box.top + box.height / 2;
         if (box.width < 6 || x < 40 || y < 40 || x > innerWidth - 40 || y > innerHeight - 40) { return; }
@@ -276,11 +277,12 @@ def wait_for_incidents(page, expected: int, colours: list[str], timeout_ms: int 
     raise AssertionError(f"map should show {expected} incident markers; last seen {seen} (layers on the map / coloured paths)")
 
 
-def pick_incident(page) -> str:
-    """Mark one clearly clickable incident marker (``path[data-test-pick]``); return its tooltip text."""
+def pick_incident(page, ids: list[str] | None = None) -> str:
+    """Mark one clearly clickable incident marker (``path[data-test-pick]``), of an event in ``ids``
+    if given; return its tooltip text."""
     frame = map_frame(page)
     assert frame is not None, "map iframe not found"
-    tip = frame.evaluate(_PICK_JS)
+    tip = frame.evaluate(_PICK_JS, ids)
     assert tip, "no incident marker is clickable (all covered or off-screen)"
     return tip
 

@@ -239,6 +239,31 @@ def test_clicking_an_incident_shows_its_record_and_source(page, server, dataset,
     assert button.get_attribute("href") == record["Source URL"]
 
 
+def test_stacked_markers_offer_every_event_at_that_point(page, server, dataset, count, colours):
+    """Markers at one point lie on top of each other: the details panel lets the user pick each."""
+    from mapdata import stats
+
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    events = dataset.events
+    stacked = events[events.groupby(["latitude", "longitude"])["event_id"].transform("size") > 1]
+    assert len(stacked) >= 2, "the embedded data has region-only reference points shared by several events"
+    tip = pick_incident(page, ids=list(stacked["event_id"]))
+    top = tip.split(" · ", 1)[0].strip()
+    here = list(stats.colocated(events, top)["event_id"])
+    assert len(here) > 1 and here[0] == top
+    click_picked_incident(page)
+    label = f"{len(here)} filtered events share this point"
+    expect(page.get_by_text(label)).to_be_visible()
+    expect(page.locator("dl.incident-details dd").filter(has_text=top).first).to_be_attached()
+    other = here[-1]
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).click()
+    page.get_by_role("option").filter(has_text=re.compile(rf"^\s*{re.escape(other)} · ")).click()
+    expect(page.locator("dl.incident-details dd").filter(has_text=other).first).to_be_attached()
+    cells = details_cells(page)
+    assert dict(zip(cells[0::2], cells[1::2])) == stats.event_details(events, other)
+
+
 @pytest.mark.parametrize("extra, cli_flags", [
     (None, []),
     ("type=Battles", ["--region", "Kalbajar District", "--type", "Battles"]),

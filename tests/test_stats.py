@@ -71,3 +71,18 @@ def test_filter_options_offer_every_choice_once_with_alternative_names(joined_ev
     assert "Civilians (Armenia)" in choice.actors and "" not in choice.actors
     assert len(choice.regions) == len(small_regions)
     assert "Karvachar" in choice.region_labels["Kalbajar District"]
+
+
+def test_colocated_lists_the_events_stacked_at_one_point_itself_first():
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "event_id": ["A", "B", "C", "D"],
+        "event_date": pd.to_datetime(["2021-05-01", "2020-01-01", "2022-01-01", "2020-06-01"]),
+        "latitude": [40.1, 40.1, 40.1, 39.0], "longitude": [46.0, 46.0, 46.0, 45.0],
+    })
+    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]), crs="EPSG:4326")
+    assert list(stats.colocated(events, "C")["event_id"]) == ["C", "B", "A"]
+    assert list(stats.colocated(events, "D")["event_id"]) == ["D"]
+    assert stats.colocated(events, "missing").empty

@@ -148,6 +148,22 @@ def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:
     }
 
 
+def colocated(events: pd.DataFrame, event_id: str) -> pd.DataFrame:
+    """The events at exactly the same point as ``event_id``: itself first, then the others by date.
+
+    Markers at one point lie on top of each other (typically region-only reference points), so
+    the map lets only the top one be clicked; the details panel offers the others from this list.
+    Empty when ``event_id`` is not among ``events``.
+    """
+    rows = events[events["event_id"] == event_id]
+    if rows.empty:
+        return events.iloc[0:0]
+    lat, lon = rows.iloc[0]["latitude"], rows.iloc[0]["longitude"]
+    same = events[(events["latitude"] == lat) & (events["longitude"] == lon)]
+    others = (same["event_id"] != event_id).to_numpy()
+    return same.assign(_other=others).sort_values(["_other", "event_date", "event_id"], kind="stable").drop(columns="_other")
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """What the filter widgets offer for a dataset: the date span and the choices, with labels."""
