@@ -72,7 +72,7 @@ def _warm_up() -> None:
 
 
 def _cached_load(path: Path) -> dict:
-    """A second load of the same file in a fresh interpreter: load_dataset reads the Parquet cache."""
+    """A second load of the same file in a fresh interpreter: load_dataset reads the Arrow cache."""
     import mapdata
 
     results: dict = {}
@@ -144,7 +144,7 @@ def measure(n: int, runs: int, naive_runs: int, skip_map: bool = False) -> dict:
     ours = [common.run_worker(Path(__file__), [str(path), *extra]) for _ in range(runs)]
     cache_dir = common.OUT / "cache"
     shutil.rmtree(cache_dir, ignore_errors=True)
-    cold = cli_export(path, cache_dir)  # no cache: parse, validate, join, write the Parquet copy
+    cold = cli_export(path, cache_dir)  # no cache: parse, validate, join, write the Arrow copy
     warm = [cli_export(path, cache_dir) for _ in range(runs)]
     cached = [common.run_worker(Path(__file__), [str(path), "--cached"], env={"MAPDATA_CACHE_DIR": str(cache_dir)})
               for _ in range(runs)]

@@ -1,4 +1,4 @@
-"""The Parquet cache of loaded and joined events files (mapdata.cache through load_dataset)."""
+"""The Arrow cache of loaded and joined events files (mapdata.cache through load_dataset)."""
 
 from __future__ import annotations
 
@@ -23,22 +23,42 @@ def test_second_load_comes_from_the_cache_and_equals_the_first(data_dir, tmp_pat
     events = tmp_path / "events.csv"
     shutil.copy(data_dir / "events_bad.csv", events)
     first = load_dataset(events)
-    assert len(list(cache_dir.glob("*.events.parquet"))) == 1
+    assert len(list(cache_dir.glob("*.events.arrow"))) == 1
     second = load_dataset(events)
     assert_geodataframe_equal(first.events, second.events, check_less_precise=False)
     pd.testing.assert_frame_equal(first.rejected, second.rejected)
     assert len(first.rejected) > 0
 
 
-def test_changed_bytes_are_a_new_key_and_a_fresh_load(data_dir, tmp_path, cache_dir):
+def test_changed_bytes_are_a_new_key_and_a_fresh_load_replacing_the_old_entry(data_dir, tmp_path, cache_dir):
     events = tmp_path / "events.csv"
     shutil.copy(data_dir / "events_valid.csv", events)
     before = load_dataset(events)
+    old_entry = {p.name for p in cache_dir.glob("*.events.arrow")}
     lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
     events.write_text("".join(lines[:-1]), encoding="utf-8")
     after = load_dataset(events)
     assert len(after.events) == len(before.events) - 1
-    assert len(list(cache_dir.glob("*.events.parquet"))) == 2
+    new_entry = {p.name for p in cache_dir.glob("*.events.arrow")}
+    assert len(new_entry) == 1 and new_entry != old_entry, "the file's previous entry is removed, not left behind"
+
+
+def test_an_entry_another_file_still_uses_is_kept(data_dir, tmp_path, cache_dir):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    shutil.copy(data_dir / "events_valid.csv", first)
+    shutil.copy(data_dir / "events_valid.csv", second)
+    load_dataset(first)
+    load_dataset(second)
+    shared = cache.key(first)
+    assert shared == cache.key(second), "same bytes, same key"
+    second.write_text("".join(second.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    load_dataset(second)
+    assert (cache_dir / f"{shared}.events.arrow").exists(), "a.csv still uses it"
+    assert len(list(cache_dir.glob("*.events.arrow"))) == 2
+    first.write_text("".join(first.read_text(encoding="utf-8").splitlines(keepends=True)[:-2]), encoding="utf-8")
+    load_dataset(first)
+    assert not (cache_dir / f"{shared}.events.arrow").exists(), "no file uses it any more"
+    assert len(list(cache_dir.glob("*.events.arrow"))) == 2
 
 
 def test_touching_a_file_keeps_its_key(data_dir, tmp_path, cache_dir):
@@ -53,8 +73,8 @@ def test_a_damaged_entry_is_loaded_again_not_an_error(data_dir, tmp_path, cache_
     events = tmp_path / "events.csv"
     shutil.copy(data_dir / "events_valid.csv", events)
     first = load_dataset(events)
-    for entry in cache_dir.glob("*.parquet"):
-        entry.write_bytes(b"not parquet")
+    for entry in cache_dir.glob("*.arrow"):
+        entry.write_bytes(b"not arrow")
     assert_geodataframe_equal(load_dataset(events).events, first.events)
 
 

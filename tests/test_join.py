@@ -77,3 +77,18 @@ def test_full_dataset_flags_exactly_the_documented_rows(repo_root):
     assert flagged == documented, "data/README.md lists the rows plotted across the line from the reported side"
     outside = set(data.events.loc[data.events["region_match"] == "outside", "location"])
     assert all(any(city in loc for city in ("Moscow", "Sochi", "Brussels", "Prague", "Washington")) for loc in outside)
+
+
+def test_events_must_be_points(small_regions):
+    events = gpd.GeoDataFrame({"event_id": ["A"]}, geometry=[Point(46.0, 40.0).buffer(0.1)], crs=schema.CRS)
+    with pytest.raises(GeoDataError, match="point geometries"):
+        join_regions(events, small_regions)
+
+
+def test_repeated_points_share_one_result_per_reported_country(small_regions, small_border):
+    kalbajar = small_regions[small_regions["name_en"] == "Kalbajar District"].geometry.iloc[0].representative_point()
+    events = gpd.GeoDataFrame({"event_id": list("ABCD"), "country": ["Azerbaijan", "Armenia", "Azerbaijan", None]},
+                              geometry=[kalbajar, kalbajar, kalbajar, kalbajar], crs=schema.CRS)
+    joined = join_regions(events, small_regions, small_border)
+    assert set(joined["region_name"]) == {"Kalbajar District"} and joined["border_km"].nunique() == 1
+    assert list(joined["country_mismatch"]) == [False, True, False, False]

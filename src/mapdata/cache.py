@@ -1,12 +1,19 @@
-"""A Parquet copy of each loaded and joined events file, keyed by the file's content hash.
+"""A copy of each loaded and joined events file, keyed by the file's content hash.
 
-The second load of the same file reads two Parquet files instead of parsing, validating and
-joining the CSV again (a million events: well under a second instead of seconds). The key is the
+The second load of the same file memory-maps an Arrow file instead of parsing, validating and
+joining the CSV again (a million events: under half a second instead of seconds). The key is the
 SHA-256 of the file's bytes together with everything else the result depends on: the boundary
 layers, the settings the join uses, the library's own source code and today's date (a row dated
 in the future becomes valid later). Hashing a large file takes a moment, so a small index keeps
 each path's size, modification time and inode with its hash and reuses the hash while they are
 unchanged, as git's index does.
+
+The events are stored as uncompressed Arrow IPC (Feather v2): reading maps the file and hands its
+string buffers to pandas without copying or decoding, so the file is about as large as the
+events in memory. Points are stored as coordinates plus a number per distinct point, and only the
+distinct points are built again (a million events usually repeat far fewer places). When a path
+is stored under a new key (the file, the code or the day changed), the entry it had before is
+removed, so the folder holds one entry per events file.
 
 The folder is the ``CACHE_DIR`` setting (git-ignored ``.cache/`` by default; ``off`` disables
 caching). A missing, stale or unreadable entry is never an error: the file is simply loaded again.
@@ -22,12 +29,19 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import shapely
+from pyarrow import feather
 
 from . import config, schema
+from .points import first_positions, number_pairs
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _INDEX = "index.json"
+_EVENTS, _REJECTED = ".events.arrow", ".rejected.arrow"
+_POINT_COLUMNS = ("_x", "_y", "_point")
 _HASHED_SETTINGS = ("NEAREST_TOLERANCE_KM", "BORDER_TOLERANCE_KM", "METRIC_CRS", "MAX_FIELD_CHARS", "GEO_DIR")
 
 
@@ -45,47 +59,96 @@ def key(path: Path) -> str | None:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def load(cache_key: str | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame] | None:
-    """The joined events and rejected rows stored under ``cache_key``, or None."""
+def load(cache_key: str | None, source: Path | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame] | None:
+    """The joined events and rejected rows stored under ``cache_key``, or None.
+
+    With ``source`` (the events file), a hit is recorded as that file's entry (see :func:`store`).
+    """
     if cache_key is None:
         return None
     base = folder() / cache_key
     try:
-        events = pd.read_parquet(base.with_suffix(".events.parquet"))
-        rejected = pd.read_parquet(base.with_suffix(".rejected.parquet"))
-    except (OSError, ValueError, ImportError):
+        events = _with_points(feather.read_table(base.with_suffix(_EVENTS), memory_map=True))
+        rejected = feather.read_table(base.with_suffix(_REJECTED)).to_pandas()
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    events = events.astype({c: unit for c, unit in _units(base).items() if c in events.columns})
-    position = events.columns.get_loc("_x")
-    geometry = gpd.points_from_xy(events.pop("_x"), events.pop("_y"), crs=schema.CRS)
-    events.insert(position, "geometry", geometry)
-    return gpd.GeoDataFrame(events, geometry="geometry", crs=schema.CRS), rejected
+    if source is not None:
+        _record(Path(source), cache_key)
+    return events, rejected
 
 
-def store(cache_key: str | None, events: gpd.GeoDataFrame, rejected: pd.DataFrame) -> None:
-    """Keep ``events`` (points only) and ``rejected`` under ``cache_key``; failures are ignored."""
-    if cache_key is None or events.geometry.name != "geometry" or not events.geom_type.eq("Point").all():
+def store(cache_key: str | None, events: gpd.GeoDataFrame, rejected: pd.DataFrame, source: Path | None = None) -> None:
+    """Keep ``events`` (points only) and ``rejected`` under ``cache_key``; failures are ignored.
+
+    With ``source`` (the events file), the entry that file had before is removed unless another
+    file's current entry is the same.
+    """
+    if cache_key is None or events.geometry.name != "geometry" or not _plain_points(events):
         return
     base = folder() / cache_key
-    frame = pd.DataFrame(events).drop(columns="geometry")
-    position = events.columns.get_loc("geometry")
-    frame.insert(position, "_x", events.geometry.x.to_numpy())
-    frame.insert(position + 1, "_y", events.geometry.y.to_numpy())
     try:
+        tables = {_REJECTED: pa.Table.from_pandas(rejected, preserve_index=False), _EVENTS: _without_points(events)}
         base.parent.mkdir(parents=True, exist_ok=True)
-        units = {c: str(frame[c].dtype) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
-        _atomic(base.with_suffix(".units.json"), lambda p: p.write_text(json.dumps(units)))  # Parquet has no seconds unit
-        _atomic(base.with_suffix(".rejected.parquet"), lambda p: rejected.to_parquet(p, index=False))
-        _atomic(base.with_suffix(".events.parquet"), lambda p: frame.to_parquet(p, index=False))
-    except (OSError, ValueError, ImportError):
+        for suffix, table in tables.items():  # events last: their file marks a complete entry
+            _atomic(base.with_suffix(suffix), lambda p: _write(table, p))
+    except (OSError, ValueError, TypeError):
         return
+    if source is not None:
+        _record(Path(source), cache_key)
 
 
-def _units(base: Path) -> dict:
+def _write(table: pa.Table, path: Path) -> None:
+    """Uncompressed Arrow IPC in one record batch: read back, every column is one contiguous array
+    (a chunked column makes each row selection concatenate the whole column first)."""
+    feather.write_feather(table, path, compression="uncompressed", chunksize=max(table.num_rows, 1))
+
+
+def _plain_points(events: gpd.GeoDataFrame) -> bool:
+    """Whether every geometry is a non-empty point (which coordinates alone restore)."""
+    geometry = np.asarray(events.geometry.array)
+    return bool((shapely.get_type_id(geometry) == 0).all() and not shapely.is_empty(geometry).any())
+
+
+def _without_points(events: gpd.GeoDataFrame) -> pa.Table:
+    """``events`` as an Arrow table, the geometry column replaced by the point coordinates and a
+    number per distinct point."""
+    geometry = np.asarray(events.geometry.array)
+    x, y = shapely.get_x(geometry), shapely.get_y(geometry)
+    table = pa.Table.from_pandas(pd.DataFrame(events.drop(columns="geometry")), preserve_index=False)
+    position = events.columns.get_loc("geometry")
+    for offset, (name, values) in enumerate(zip(_POINT_COLUMNS, (x, y, number_pairs(x, y)))):
+        table = table.add_column(position + offset, name, pa.array(values))
+    return table
+
+
+def _with_points(table: pa.Table) -> gpd.GeoDataFrame:
+    """The inverse of :func:`_without_points`: each distinct point is built once and shared by its events."""
+    position = table.schema.get_field_index(_POINT_COLUMNS[0])
+    x, y, number = (table.column(name).to_numpy() for name in _POINT_COLUMNS)
+    frame = table.drop_columns(list(_POINT_COLUMNS)).to_pandas()
+    first = first_positions(number)
+    frame.insert(position, "geometry", gpd.array.from_shapely(shapely.points(x[first], y[first])[number], crs=schema.CRS))
+    return gpd.GeoDataFrame(frame, geometry="geometry")
+
+
+def _record(source: Path, cache_key: str) -> None:
+    """Note ``cache_key`` as the entry of ``source`` in the index and remove the entry it had before,
+    unless another file's entry is that one too. Failures are ignored (the index is only a hint)."""
+    index_path = folder() / _INDEX
+    index = _read_index(index_path)
+    known = index.get(str(source.resolve()))
+    if not known or len(known) < 4 or known[4:] == [cache_key]:
+        return
+    previous = known[4] if len(known) > 4 else None
+    known[4:] = [cache_key]
     try:
-        return json.loads(base.with_suffix(".units.json").read_text())
-    except (OSError, ValueError):
-        return {}
+        _atomic(index_path, lambda p: p.write_text(json.dumps(index)))
+        if previous is None or any(entry[4:] == [previous] for entry in index.values()):
+            return
+        for suffix in (_EVENTS, _REJECTED):
+            (folder() / previous).with_suffix(suffix).unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def file_hash(path: Path) -> str:
@@ -101,7 +164,7 @@ def file_hash(path: Path) -> str:
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if index_path is not None:
-        index[str(path)] = signature + [digest]
+        index[str(path)] = signature + [digest] + (known[4:5] if known else [])
         try:
             index_path.parent.mkdir(parents=True, exist_ok=True)
             _atomic(index_path, lambda p: p.write_text(json.dumps(index)))

@@ -48,7 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),
     Setting("ASSETS_DIR", ROOT / "static" / "vendor", "Where `mapdata.assets.fetch_assets()` puts the Leaflet JS/CSS (git-ignored; Streamlit serves `static/`).", Path),
     Setting("ASSETS_URL", "/app/static/vendor", "URL prefix under which the browser loads ASSETS_DIR (Streamlit static serving; absolute, because the map runs in a component iframe).", str),
-    Setting("CACHE_DIR", ROOT / ".cache", "Where load_dataset keeps a Parquet copy of each loaded and joined events file, keyed by its content hash (git-ignored); `off` disables it.", lambda raw: None if raw.strip().lower() in ("off", "none", "0") else Path(raw)),
+    Setting("CACHE_DIR", ROOT / ".cache", "Where load_dataset keeps an Arrow copy of each loaded and joined events file, keyed by its content hash (git-ignored); `off` disables it.", lambda raw: None if raw.strip().lower() in ("off", "none", "0") else Path(raw)),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

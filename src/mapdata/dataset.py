@@ -1,7 +1,7 @@
 """The whole pipeline in one call: load → validate → spatial join, with the boundary layers.
 
 The CLI and the app both start here, so they see the same events. A file given by path is
-cached (:mod:`mapdata.cache`): loading the same bytes again reads a Parquet copy.
+cached (:mod:`mapdata.cache`): loading the same bytes again reads an Arrow copy.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
     regions, border = load_regions(), load_border()
     plain = fmt == "auto" and mapping is None and isinstance(source, (str, Path)) and Path(source).is_file()
-    cache_key = cache.key(Path(source)) if plain else None
-    cached = cache.load(cache_key)
+    path = Path(source) if plain else None
+    cache_key = cache.key(path) if path else None
+    cached = cache.load(cache_key, source=path)
     report = None
     if cached is not None:
         events, rejected = cached
@@ -53,7 +54,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     else:
         loaded = load_events(source, name=label, fmt=fmt, mapping=mapping)
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
-        cache.store(cache_key, events, rejected)
+        cache.store(cache_key, events, rejected, source=path)
     return Dataset(events, rejected, regions, border, load_countries(), label, report)
 
 

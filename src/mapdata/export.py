@@ -131,7 +131,8 @@ def _plain_columns(events: pd.DataFrame, columns: list[str]) -> dict[str, list]:
             values = [bool(v) for v in series.tolist()]
         else:
             values = series.astype(object).where(series.notna(), None).tolist()
-            values = [_plain_value(v) for v in values]
+            if not pd.api.types.is_string_dtype(series):  # text is already plain: str or None
+                values = [_plain_value(v) for v in values]
         out[col] = values
     return out
 

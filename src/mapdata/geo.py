@@ -31,6 +31,9 @@ _REGION_COLUMNS = ("region_id", "name_en", "names_alt", "country_iso3", "admin_l
 _COUNTRY_COLUMNS = ("iso3", "name", "source", "licence")
 _BORDER_COLUMNS = ("name", "tolerance_km", "source", "licence")
 
+_SHIPPED_LAYERS: dict[str, tuple[tuple, gpd.GeoDataFrame]] = {}
+"""The shipped layers read so far in this process: layer → ((path, size, mtime, columns), frame)."""
+
 _PRECISION = 5  # decimals of a degree written to the files (~1 m)
 _GRID = 10.0**-_PRECISION
 _MIN_BORDER_PIECE_KM = 1.0
@@ -187,10 +190,24 @@ def _read_gazetteer(path: Path) -> pd.DataFrame:
 
 
 def _load(layer: str, path: Path | None, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Read a layer file and check its columns; the shipped layers (no ``path``) are read once per
+    process and file version, each caller getting its own copy."""
+    shipped = path is None
     path = Path(path) if path else config.geo_path(layer)
     hint = "run `mapdata build-geo` to (re)build it"
     if not path.is_file():
         raise GeoDataError(f"Boundary layer '{layer}' not found at {path}; {hint}.")
+    if not shipped:
+        return _read_layer(layer, path, columns, hint)
+    stat = path.stat()
+    version = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, columns)
+    known = _SHIPPED_LAYERS.get(layer)
+    if known is None or known[0] != version:
+        known = _SHIPPED_LAYERS[layer] = (version, _read_layer(layer, path, columns, hint))
+    return known[1].copy()
+
+
+def _read_layer(layer: str, path: Path, columns: tuple[str, ...], hint: str) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(path)
     except Exception as exc:
