@@ -6,24 +6,44 @@ columns missing) raise a :class:`~mapdata.errors.FileFormatError` with a message
 act on. Validation is vectorised: no Python loop over rows.
 
 Row numbers follow the spreadsheet convention: the header is row 1, the first record row 2.
+
+What keeps a million rows fast (figures in the README, "Performance"):
+
+- Arrow's CSV reader reads a plain UTF-8 file straight from its path (or from the uploaded
+  bytes), checking UTF-8 as it converts the cells. Anything else (an empty or UTF-16 file, a
+  second byte-order mark, a NUL byte, invalid UTF-8, blank or repeated header names, rows
+  Arrow refuses) goes the careful way: Python's decoder for the exact message, then pandas'
+  C reader, which reports each bad line by number.
+- Cells are stripped only in the columns where some cell begins or ends with a byte that can
+  be part of whitespace.
+- Checks run once per distinct value of a column (dates, event and sub-event types, date
+  precision, coordinates, geo_precision, fatalities) and reach the rows through the value
+  codes. The URL rule runs in Arrow's RE2 for plain ASCII URLs and in Python's ``re`` only for
+  the rest. Raw text is looked up only for the cells that are rejected.
+- The million point geometries are made with Python's cyclic garbage collector paused.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import re
 import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from os import PathLike
 from pathlib import Path
-from dataclasses import dataclass, field
-from typing import IO, Iterator, Union
+from typing import IO, Callable, Iterator, Union
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from . import config, formats, schema
 from .errors import FileFormatError, MissingColumnsError
@@ -35,6 +55,16 @@ Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 REJECTED_COLUMNS = ("file", "row", "column", "value", "reason")
 _MAX_VALUE_CHARS = 200
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
+_TEXT = pd.api.types.pandas_dtype("str")
+_HEAD_BYTES = 1 << 20
+_BLOCK_BYTES = 8 << 20
+_URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
+_URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
+"""RE2 form of :data:`_URL_RULE` for printable ASCII URLs (none of those characters is whitespace)."""
+_PRINTABLE_FIRST, _PRINTABLE_COUNT = np.uint8(0x21), 0x5E
+"""Printable ASCII ("!".."~"): a byte minus 0x21 is below 0x5E only for these (uint8 wraps around)."""
+_CANONICAL_TYPES = {t.lower(): t for t in schema.EVENT_TYPES}
+_SUB_TYPES = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items() for s in subs}
 
 
 @dataclass(frozen=True)
@@ -65,23 +95,20 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     ``False``: off).
     """
     label = name or _label(source)
-    data = _decode(_read_bytes(source, label), label)
-    frame, structural = _parse(data, label)
-    _check_row_limit(len(frame) + len(structural), label)
-    frame = _header_keys(frame, label)
+    table, structural = _read_table(source, label)
+    _check_row_limit(table.num_rows + len(structural), label)
+    frame = _to_frame(_header_keys(table, label))
     frame, fmt, how = _convert(frame, fmt, mapping, label)
     frame = _complete_columns(frame, label, fmt)
     geocoding = pd.DataFrame()
     if geocode:
         frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None)
-    raw = frame.copy()
-    problems = _validate(frame, label)
-    rejected = _rejected_table(problems + structural, raw, label)
-    bad_rows = set(rejected["row"].astype(int)) if len(rejected) else set()
-    good = frame[~(frame.index.to_series() + 2).isin(bad_rows)]
+    parsed, problems = _validate(frame)
+    rejected = _rejected_table(problems + structural, frame, label)
+    good, bad_rows = _good_rows(frame.assign(**parsed), rejected)
     report = ImportReport(
         file=label, format=fmt, detected_by=how, rows=len(frame) + len(structural), accepted=len(good),
-        rejected=len(bad_rows), geocoded=int(frame["geocoded"].ne("").sum()) if "geocoded" in frame else 0,
+        rejected=bad_rows, geocoded=int(frame["geocoded"].ne("").sum()) if "geocoded" in frame else 0,
         geocoding=geocoding,
     )
     return Loaded(_to_geodataframe(good), rejected, report)
@@ -105,16 +132,127 @@ def _label(source: Source) -> str:
     return getattr(source, "name", None) or "<uploaded data>"
 
 
-def _read_bytes(source: Source, label: str) -> bytes:
-    if isinstance(source, bytes):
-        return source
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _read_table(source: Source, label: str) -> tuple[pa.Table, list[dict]]:
+    """The file as an Arrow table of text cells, with the broken rows the careful reader skipped."""
+    data = _path_or_bytes(source, label)
+    table = _read_plain(data, label)
+    if table is not None:
+        return table, []
+    raw = data.read_bytes() if isinstance(data, Path) else data
+    frame, structural = _parse(_decode(raw, label), label)
+    return pa.Table.from_pandas(frame, preserve_index=False), structural
+
+
+def _path_or_bytes(source: Source, label: str) -> Path | bytes:
+    """A path stays a path (Arrow reads the file itself); anything else is read into bytes."""
     if isinstance(source, (str, PathLike)):
         path = Path(source)
         if not path.is_file():
             raise FileFormatError(f"{label}: no such file")
-        return path.read_bytes()
+        return path
+    return _read_bytes(source)
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
     data = source.read()
     return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _read_plain(data: Path | bytes, label: str) -> pa.Table | None:
+    """Arrow's reading of a plain UTF-8 file; None when the file needs the careful reader.
+
+    Arrow converts every cell as UTF-8 (and refuses the file otherwise) and decodes the header
+    strictly, so a table here means the whole file is UTF-8; NUL bytes are looked for separately.
+    """
+    head = _head(data)
+    first_line = _first_line(head)
+    if first_line is None:
+        return None
+    delimiter = _delimiter(first_line)
+    table = _arrow_csv(data, delimiter)
+    if table is None or _has_nul(table):
+        return None
+    _check_header(first_line, delimiter, label)
+    return table
+
+
+def _head(data: Path | bytes) -> bytes:
+    if isinstance(data, bytes):
+        return data[:_HEAD_BYTES]
+    with data.open("rb") as file:
+        return file.read(_HEAD_BYTES)
+
+
+def _first_line(head: bytes) -> bytes | None:
+    """The header line as :func:`_decode` would leave it, or None if only the careful reader can tell
+    (possibly empty, UTF-16, a second BOM that Arrow would drop, not UTF-8, longer than ``head``)."""
+    if not head or head.isspace() or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    body = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
+    end = body.find(b"\n")
+    if body.startswith(codecs.BOM_UTF8) or (end < 0 and len(head) == _HEAD_BYTES):
+        return None
+    line = body if end < 0 else body[:end]
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return line
+
+
+def _arrow_csv(data: Path | bytes, delimiter: str) -> pa.Table | None:
+    """All cells as text, read as pandas' pyarrow engine reads them; None if Arrow refuses the file
+    or its header has blank or repeated names (pandas would rename those).
+
+    Arrow skips a leading UTF-8 BOM itself. A path is opened as a plain file, so a name ending in
+    .gz is not decompressed (the careful reader would not either).
+    """
+    options = {
+        "read_options": pa_csv.ReadOptions(block_size=_BLOCK_BYTES),
+        "parse_options": pa_csv.ParseOptions(delimiter=delimiter),
+        "convert_options": pa_csv.ConvertOptions(null_values=[], strings_can_be_null=False,
+                                                 default_column_type=pa.large_string()),
+    }
+    try:
+        if isinstance(data, bytes):
+            table = pa_csv.read_csv(pa.BufferReader(data), **options)
+        else:
+            with pa.OSFile(str(data)) as file:
+                table = pa_csv.read_csv(file, **options)
+        names = table.column_names  # decoded strictly: a name that is not UTF-8 raises here
+    except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader
+        return None
+    renamed_by_pandas = "" in names or len(set(names)) < len(names)  # "Unnamed: 3", "x.1"
+    return None if renamed_by_pandas else table
+
+
+def _has_nul(table: pa.Table) -> bool:
+    """Whether a header name or a cell holds a NUL byte (every byte of the file but the
+    delimiters, quotes, line ends and a leading BOM is in one of them)."""
+    if any("\x00" in name for name in table.column_names):
+        return True
+    return any(len(cells) and cells.min() == 0 for column in table.columns for cells in _cell_bytes(column))
+
+
+def _cell_bytes(column: pa.ChunkedArray) -> Iterator[np.ndarray]:
+    """Per chunk of a text column: the bytes of its cells, one after another (no copy)."""
+    for chunk in column.chunks:
+        offsets, data = _offsets_and_data(chunk)
+        if len(data):
+            yield data[offsets[0]:offsets[-1]]
+
+
+def _offsets_and_data(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text chunk's cell boundaries (``len(chunk) + 1`` offsets into the data) and its data bytes."""
+    _, offsets, data = chunk.buffers()
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    bounds = np.frombuffer(offsets, dtype=f"<i{width}", count=len(chunk) + 1, offset=chunk.offset * width)
+    return bounds, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
 
 
 def _decode(raw: bytes, label: str) -> bytes:
@@ -144,8 +282,8 @@ def _delimiter(data: bytes) -> str:
 
 
 def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Parse with Arrow's fast reader; a file it cannot take whole (ragged rows, newlines inside
-    quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
+    """The careful reader. Arrow (through pandas) first; a file it cannot take whole (ragged rows,
+    newlines inside quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
     delimiter = _delimiter(data)
     _check_header(data, delimiter, label)
     try:
@@ -193,12 +331,34 @@ def _check_header(data: bytes, delimiter: str, label: str) -> None:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
 
 
-def _header_keys(frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    names = [formats.header_key(c) for c in frame.columns]
+def _header_keys(table: pa.Table, label: str) -> pa.Table:
+    """Normalised column names (see :func:`mapdata.formats.header_key`) and stripped cells."""
+    names = [formats.header_key(c) for c in table.column_names]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
-    return frame.set_axis(names, axis=1).apply(lambda s: s.str.strip())
+    columns = [pc.utf8_trim_whitespace(c) if _may_need_strip(c) else c for c in table.columns]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _may_need_strip(column: pa.ChunkedArray) -> bool:
+    """Whether some cell may begin or end with whitespace: a look at each cell's first and last
+    byte, which for whitespace is an ASCII control character, a space, or part of a multi-byte
+    character. (For an empty cell the bytes looked at are its neighbours': at worst a needless strip.)"""
+    for chunk in column.chunks:
+        offsets, data = _offsets_and_data(chunk)
+        if len(chunk) and len(data):
+            first = data[np.minimum(offsets[:-1], len(data) - 1)] - _PRINTABLE_FIRST
+            last = data[np.maximum(offsets[1:] - 1, 0)] - _PRINTABLE_FIRST
+            if first.max() >= _PRINTABLE_COUNT or last.max() >= _PRINTABLE_COUNT:
+                return True
+    return False
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """The table as pandas text columns (Arrow-backed, no copy)."""
+    return table.to_pandas(types_mapper=lambda kind: _TEXT if pa.types.is_large_string(kind) or pa.types.is_string(kind)
+                           else None)
 
 
 def _convert(frame: pd.DataFrame, fmt: str, mapping, label: str) -> tuple[pd.DataFrame, str, str]:
@@ -231,12 +391,42 @@ def _complete_columns(frame: pd.DataFrame, label: str, fmt: str) -> pd.DataFrame
     return frame
 
 
-def _problem(mask: pd.Series, frame: pd.DataFrame, column: str, reason: str | pd.Series) -> list[dict]:
+# --- validation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Distinct:
+    """A column as its distinct values plus, per row, the code of the row's value."""
+
+    column: pd.Series
+    values: pd.Series
+    codes: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series) -> _Distinct:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        return cls(column, pd.Series(uniques), codes)
+
+    def mask(self, per_value: pd.Series) -> np.ndarray:
+        """A per-value condition as a per-row mask."""
+        flags = per_value.to_numpy(dtype=bool)
+        return flags[self.codes] if flags.any() else np.zeros(len(self.codes), dtype=bool)
+
+    def rows(self, per_value: pd.Series) -> pd.Series:
+        """Per-value results spread back over the rows (the column itself if they are its values)."""
+        if per_value.dtype == self.values.dtype and per_value.equals(self.values):
+            return self.column
+        return per_value.take(self.codes).set_axis(self.column.index)
+
+
+def _problem(mask: np.ndarray, index: pd.Index, column: str,
+             reason: str | Callable[[np.ndarray], np.ndarray]) -> list[dict]:
+    """A batch of problems: the rows where ``mask`` holds, the column, and the reason (one text,
+    or a function giving one text per position of the rows found)."""
     if not mask.any():
         return []
-    rows = frame.index[mask.to_numpy()]
-    reasons = reason[mask] if isinstance(reason, pd.Series) else reason
-    return [{"index": rows, "column": column, "reason": reasons}]
+    positions = np.flatnonzero(mask)
+    return [{"index": index[positions], "column": column, "reason": reason(positions) if callable(reason) else reason}]
 
 
 def _numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
@@ -246,98 +436,159 @@ def _numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def _validate(frame: pd.DataFrame, label: str) -> list[dict]:
-    """Check every column; write parsed values back into ``frame``; return problem batches."""
-    problems: list[dict] = []
-    limit = config.get("MAX_FIELD_CHARS")
-    for col in frame.columns:
-        too_long = frame[col].str.len() > limit
-        problems += _problem(too_long, frame, col, f"longer than {limit} characters")
+def _validate(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+    """Check every column; return the parsed columns and the problem batches (in report order)."""
+    problems = _validate_lengths(frame) + _validate_ids(frame)
+    parsed: dict[str, pd.Series] = {}
+    for check in (_validate_dates, _validate_types, _validate_coordinates, _validate_precision, _validate_fatalities):
+        columns, found = check(frame)
+        parsed.update(columns)
+        problems += found
+    return parsed, problems + _validate_sources(frame)
 
+
+def _validate_lengths(frame: pd.DataFrame) -> list[dict]:
+    """Cells longer than MAX_FIELD_CHARS; characters are counted only in columns where some cell
+    has more bytes than that (a character is at least one byte)."""
+    limit = config.get("MAX_FIELD_CHARS")
+    problems: list[dict] = []
+    for col in frame.columns:
+        values = frame[col]
+        if values.dtype == _TEXT and len(values):
+            longest = pc.max(pc.binary_length(_arrow(values))).as_py()
+            if longest is None or longest <= limit:
+                continue
+        too_long = (values.str.len() > limit).to_numpy(dtype=bool)
+        problems += _problem(too_long, frame.index, col, f"longer than {limit} characters")
+    return problems
+
+
+def _validate_ids(frame: pd.DataFrame) -> list[dict]:
     ids = frame["event_id"]
-    problems += _problem(ids.eq(""), frame, "event_id", "event_id is empty")
+    problems = _problem(ids.eq("").to_numpy(dtype=bool), frame.index, "event_id", "event_id is empty")
+    if _all_distinct(ids):
+        return problems
     codes, uniques = pd.factorize(ids, use_na_sentinel=False)
     first = np.full(len(uniques), len(ids), dtype="int64")
     np.minimum.at(first, codes, np.arange(len(ids), dtype="int64"))
-    first_row = pd.Series(first[codes] + 2, index=frame.index)
-    duplicate = ids.duplicated(keep="first") & ids.ne("")
-    problems += _problem(duplicate, frame, "event_id", "duplicate event_id (first used on row " + first_row.astype(str) + ")")
-
-    problems += _validate_dates(frame)
-    problems += _validate_types(frame)
-    problems += _validate_coordinates(frame)
-    problems += _validate_precision(frame)
-    problems += _validate_fatalities(frame)
-
-    problems += _problem(frame["source"].eq(""), frame, "source", "no source given")
-    url = frame["source_url"]
-    bad_url = url.ne("") & ~url.str.match(r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$")
-    problems += _problem(bad_url, frame, "source_url", "not an http(s) URL")
-    return problems
+    first_row = first[codes] + 2
+    duplicate = (first[codes] != np.arange(len(ids))) & ids.ne("").to_numpy(dtype=bool)
+    return problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
+        [f"duplicate event_id (first used on row {row})" for row in first_row[rows]], dtype=object))
 
 
-def _validate_dates(frame: pd.DataFrame) -> list[dict]:
-    raw = frame["event_date"]
-    parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
-    problems = _problem(raw.eq(""), frame, "event_date", "event_date is empty")
-    invalid = parsed.isna() & raw.ne("")
-    problems += _problem(invalid, frame, "event_date", "not a valid date (expected YYYY-MM-DD, a real calendar day)")
+def _all_distinct(column: pd.Series) -> bool:
+    """Whether no value occurs twice (Arrow's hash of the distinct values, without codes per row)."""
+    if column.dtype != _TEXT:
+        return bool(column.is_unique)
+    return len(pc.unique(_arrow(column))) == len(column)
+
+
+def _arrow(column: pd.Series) -> pa.ChunkedArray:
+    """The Arrow array behind a text column (no copy)."""
+    return pa.Table.from_pandas(column.to_frame(), preserve_index=False).column(0)
+
+
+def _validate_dates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+    raw = _Distinct.of(frame["event_date"])
+    parsed = pd.to_datetime(raw.values, format="%Y-%m-%d", errors="coerce")
+    problems = _problem(raw.mask(raw.values.eq("")), frame.index, "event_date", "event_date is empty")
+    invalid = parsed.isna() & raw.values.ne("")
+    problems += _problem(raw.mask(invalid), frame.index, "event_date",
+                         "not a valid date (expected YYYY-MM-DD, a real calendar day)")
     future = parsed > pd.Timestamp(date.today())
-    problems += _problem(future, frame, "event_date", "date lies in the future")
-    frame["event_date"] = parsed
+    problems += _problem(raw.mask(future), frame.index, "event_date", "date lies in the future")
 
-    precision = frame["date_precision"].str.lower().replace("", "day")
+    given = _Distinct.of(frame["date_precision"])
+    precision = given.values.str.lower().replace("", "day")
     unknown = ~precision.isin(schema.DATE_PRECISIONS)
-    problems += _problem(unknown, frame, "date_precision", f"must be one of {', '.join(schema.DATE_PRECISIONS)}")
-    frame["date_precision"] = precision
-    return problems
+    problems += _problem(given.mask(unknown), frame.index, "date_precision",
+                         f"must be one of {', '.join(schema.DATE_PRECISIONS)}")
+    return {"event_date": raw.rows(parsed), "date_precision": given.rows(precision)}, problems
 
 
-def _validate_types(frame: pd.DataFrame) -> list[dict]:
-    canonical = {t.lower(): t for t in schema.EVENT_TYPES}
-    types = frame["event_type"].str.lower().map(canonical)
-    problems = _problem(frame["event_type"].eq(""), frame, "event_type", "event_type is empty")
-    problems += _problem(types.isna() & frame["event_type"].ne(""), frame, "event_type", "unknown event type (ACLED types: " + ", ".join(schema.EVENT_TYPES) + ")")
-    frame["event_type"] = types.fillna(frame["event_type"])
+def _validate_types(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+    """Event types by name in any case; sub-event types per distinct (type, sub-type) pair."""
+    raw = _Distinct.of(frame["event_type"])
+    known = raw.values.str.lower().map(_CANONICAL_TYPES)
+    types = known.fillna(raw.values)
+    problems = _problem(raw.mask(raw.values.eq("")), frame.index, "event_type", "event_type is empty")
+    problems += _problem(raw.mask(known.isna() & raw.values.ne("")), frame.index, "event_type",
+                         "unknown event type (ACLED types: " + ", ".join(schema.EVENT_TYPES) + ")")
 
-    pairs = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items() for s in subs}
-    subs = (frame["event_type"] + "\x1f" + frame["sub_event_type"].str.lower()).map(pairs)
-    bad_sub = subs.isna() & frame["sub_event_type"].ne("") & types.notna()
-    problems += _problem(bad_sub, frame, "sub_event_type", "not an ACLED sub-event type of " + frame["event_type"])
-    frame["sub_event_type"] = subs.fillna(frame["sub_event_type"])
-    return problems
+    subs = _Distinct.of(frame["sub_event_type"])
+    width = max(len(subs.values), 1)
+    pairs = _Distinct.of(pd.Series(raw.codes * width + subs.codes, index=frame.index))
+    type_code, sub_code = np.divmod(pairs.values.to_numpy(), width)
+    pair_type = types.take(type_code).reset_index(drop=True)
+    pair_sub = subs.values.take(sub_code).reset_index(drop=True)
+    canonical_sub = (pair_type + "\x1f" + pair_sub.str.lower()).map(_SUB_TYPES)
+    bad_sub = canonical_sub.isna() & pair_sub.ne("") & known.take(type_code).reset_index(drop=True).notna()
+    reasons = ("not an ACLED sub-event type of " + pair_type).to_numpy()
+    problems += _problem(pairs.mask(bad_sub), frame.index, "sub_event_type", lambda rows: reasons[pairs.codes[rows]])
+    return {"event_type": raw.rows(types),
+            "sub_event_type": pairs.rows(canonical_sub.fillna(pair_sub))}, problems
 
 
-def _validate_coordinates(frame: pd.DataFrame) -> list[dict]:
+def _validate_coordinates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
     problems: list[dict] = []
+    parsed: dict[str, pd.Series] = {}
     for col, bound in (("latitude", 90), ("longitude", 180)):
-        raw = frame[col]
-        value = _numbers(raw, decimal_comma=True)
-        problems += _problem(raw.eq(""), frame, col, f"{col} is empty")
-        problems += _problem(value.isna() & raw.ne(""), frame, col, f"{col} is not a number")
-        problems += _problem(value.abs() > bound, frame, col, f"{col} out of range (-{bound}..{bound})")
-        frame[col] = value
-    null_island = frame["latitude"].eq(0) & frame["longitude"].eq(0)
-    problems += _problem(null_island, frame, "latitude", "coordinates are 0, 0 (a placeholder, not a place)")
-    return problems
+        raw = _Distinct.of(frame[col])
+        value = _numbers(raw.values, decimal_comma=True)
+        problems += _problem(raw.mask(raw.values.eq("")), frame.index, col, f"{col} is empty")
+        problems += _problem(raw.mask(value.isna() & raw.values.ne("")), frame.index, col, f"{col} is not a number")
+        out_of_range = value.abs() > bound
+        problems += _problem(raw.mask(out_of_range), frame.index, col, f"{col} out of range (-{bound}..{bound})")
+        parsed[col] = raw.rows(value)
+    null_island = (parsed["latitude"].eq(0) & parsed["longitude"].eq(0)).to_numpy(dtype=bool)
+    problems += _problem(null_island, frame.index, "latitude", "coordinates are 0, 0 (a placeholder, not a place)")
+    return parsed, problems
 
 
-def _validate_precision(frame: pd.DataFrame) -> list[dict]:
-    value = _numbers(frame["geo_precision"])
+def _validate_precision(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+    raw = _Distinct.of(frame["geo_precision"])
+    value = _numbers(raw.values)
     bad = ~value.isin(list(schema.GEO_PRECISION_LABELS))
     labels = "; ".join(f"{k} {v}" for k, v in schema.GEO_PRECISION_LABELS.items())
-    frame["geo_precision"] = value
-    return _problem(bad, frame, "geo_precision", f"must be 1, 2 or 3 ({labels})")
+    problems = _problem(raw.mask(bad), frame.index, "geo_precision", f"must be 1, 2 or 3 ({labels})")
+    return {"geo_precision": raw.rows(value)}, problems
 
 
-def _validate_fatalities(frame: pd.DataFrame) -> list[dict]:
-    raw = frame["fatalities"]
-    value = _numbers(raw)
-    problems = _problem(value.isna() & raw.ne(""), frame, "fatalities", "not a number")
-    problems += _problem(value < 0, frame, "fatalities", "negative")
-    problems += _problem(value.notna() & (value != np.floor(value)), frame, "fatalities", "not a whole number")
-    frame["fatalities"] = value
-    return problems
+def _validate_fatalities(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+    raw = _Distinct.of(frame["fatalities"])
+    value = _numbers(raw.values)
+    problems = _problem(raw.mask(value.isna() & raw.values.ne("")), frame.index, "fatalities", "not a number")
+    problems += _problem(raw.mask(value < 0), frame.index, "fatalities", "negative")
+    fraction = value.notna() & (value != np.floor(value))
+    problems += _problem(raw.mask(fraction), frame.index, "fatalities", "not a whole number")
+    return {"fatalities": raw.rows(value)}, problems
+
+
+def _validate_sources(frame: pd.DataFrame) -> list[dict]:
+    """A source is named; a URL, where given, is http(s)."""
+    problems = _problem(frame["source"].eq("").to_numpy(dtype=bool), frame.index, "source", "no source given")
+    return problems + _problem(_bad_urls(frame["source_url"]), frame.index, "source_url", "not an http(s) URL")
+
+
+def _bad_urls(url: pd.Series) -> np.ndarray:
+    """Non-empty cells that do not match :data:`_URL_RULE`. RE2 passes plain ASCII URLs; the
+    rest are judged by pandas with Python's ``re``, exactly as the rule is written."""
+    bad = np.zeros(len(url), dtype=bool)
+    if not len(url):
+        return bad
+    if url.dtype == _TEXT:
+        plain = pc.fill_null(pc.match_substring_regex(_arrow(url), _URL_PLAIN), False).to_numpy()
+        unsure = ~plain
+    else:
+        unsure = np.ones(len(url), dtype=bool)
+    if unsure.any():
+        rest = url[unsure]
+        bad[unsure] = (rest.ne("") & ~rest.str.match(_URL_RULE)).to_numpy(dtype=bool)
+    return bad
+
+
+# --- results ---------------------------------------------------------------------------------
 
 
 def _rejected_table(problems: list[dict], frame: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -351,7 +602,7 @@ def _rejected_table(problems: list[dict], frame: pd.DataFrame, label: str) -> pd
                 "row": np.asarray(index) + 2,
                 "column": column,
                 "value": pd.Series(values, index=index).astype(str).str.slice(0, _MAX_VALUE_CHARS).to_numpy(),
-                "reason": np.asarray(batch["reason"]) if isinstance(batch["reason"], pd.Series) else batch["reason"],
+                "reason": batch["reason"],
             }))
         else:
             parts.append(pd.DataFrame([batch]))
@@ -363,6 +614,14 @@ def _rejected_table(problems: list[dict], frame: pd.DataFrame, label: str) -> pd
     return table.sort_values(["row", "column"], kind="stable").reset_index(drop=True)[list(REJECTED_COLUMNS)]
 
 
+def _good_rows(frame: pd.DataFrame, rejected: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows not named in ``rejected`` (by spreadsheet row number), and how many rows it names."""
+    if rejected.empty:
+        return frame, 0
+    bad_rows = pd.unique(rejected["row"].astype(int))
+    return frame[~np.isin(frame.index.to_numpy() + 2, bad_rows)], len(bad_rows)
+
+
 def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     frame = frame.reset_index(drop=True)
     frame["event_date"] = pd.to_datetime(frame["event_date"]).astype("datetime64[s]")
@@ -372,5 +631,19 @@ def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     frame["longitude"] = frame["longitude"].astype("float64")
     extras = [c for c in frame.columns if c not in schema.SOURCE_NAMES]
     frame = frame[list(schema.SOURCE_NAMES) + extras]
-    geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs=schema.CRS)
+    with _collector_paused():
+        geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs=schema.CRS)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.CRS)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a million point objects are made: they cannot
+    form cycles, and the full collections their number sets off would take longer than making them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
