@@ -19,7 +19,8 @@ What keeps a million rows fast (figures in the README, "Performance"):
 - Checks run once per distinct value of a column (dates, event and sub-event types, date
   precision, coordinates, geo_precision, fatalities) and reach the rows through the value
   codes. The URL rule runs in Arrow's RE2 for plain ASCII URLs and in Python's ``re`` only for
-  the rest. Raw text is looked up only for the cells that are rejected.
+  the rest. Raw text is looked up only for the cells that are rejected. Two checks run at a
+  time (much of their work is in Arrow and numpy, outside the GIL).
 - The million point geometries are made with Python's cyclic garbage collector paused.
 """
 
@@ -31,6 +32,7 @@ import gc
 import io
 import re
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -437,17 +439,23 @@ def _numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
 
 
 def _validate(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
-    """Check every column; return the parsed columns and the problem batches (in report order)."""
-    problems = _validate_lengths(frame) + _validate_ids(frame)
+    """Check every column; return the parsed columns and the problem batches (in report order).
+
+    The checks read the frame and share nothing else, so two run at a time: much of their work
+    is in Arrow and numpy, which release the GIL."""
+    checks = (_validate_lengths, _validate_ids, _validate_dates, _validate_types, _validate_coordinates,
+              _validate_precision, _validate_fatalities, _validate_sources)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda check: check(frame), checks))
     parsed: dict[str, pd.Series] = {}
-    for check in (_validate_dates, _validate_types, _validate_coordinates, _validate_precision, _validate_fatalities):
-        columns, found = check(frame)
+    problems: list[dict] = []
+    for columns, found in results:
         parsed.update(columns)
         problems += found
-    return parsed, problems + _validate_sources(frame)
+    return parsed, problems
 
 
-def _validate_lengths(frame: pd.DataFrame) -> list[dict]:
+def _validate_lengths(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
     """Cells longer than MAX_FIELD_CHARS; characters are counted only in columns where some cell
     has more bytes than that (a character is at least one byte)."""
     limit = config.get("MAX_FIELD_CHARS")
@@ -460,20 +468,20 @@ def _validate_lengths(frame: pd.DataFrame) -> list[dict]:
                 continue
         too_long = (values.str.len() > limit).to_numpy(dtype=bool)
         problems += _problem(too_long, frame.index, col, f"longer than {limit} characters")
-    return problems
+    return {}, problems
 
 
-def _validate_ids(frame: pd.DataFrame) -> list[dict]:
+def _validate_ids(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
     ids = frame["event_id"]
     problems = _problem(ids.eq("").to_numpy(dtype=bool), frame.index, "event_id", "event_id is empty")
     if _all_distinct(ids):
-        return problems
+        return {}, problems
     codes, uniques = pd.factorize(ids, use_na_sentinel=False)
     first = np.full(len(uniques), len(ids), dtype="int64")
     np.minimum.at(first, codes, np.arange(len(ids), dtype="int64"))
     first_row = first[codes] + 2
     duplicate = (first[codes] != np.arange(len(ids))) & ids.ne("").to_numpy(dtype=bool)
-    return problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
+    return {}, problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
         [f"duplicate event_id (first used on row {row})" for row in first_row[rows]], dtype=object))
 
 
@@ -565,10 +573,10 @@ def _validate_fatalities(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], lis
     return {"fatalities": raw.rows(value)}, problems
 
 
-def _validate_sources(frame: pd.DataFrame) -> list[dict]:
+def _validate_sources(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
     """A source is named; a URL, where given, is http(s)."""
     problems = _problem(frame["source"].eq("").to_numpy(dtype=bool), frame.index, "source", "no source given")
-    return problems + _problem(_bad_urls(frame["source_url"]), frame.index, "source_url", "not an http(s) URL")
+    return {}, problems + _problem(_bad_urls(frame["source_url"]), frame.index, "source_url", "not an http(s) URL")
 
 
 def _bad_urls(url: pd.Series) -> np.ndarray:
