@@ -59,10 +59,14 @@ _MAX_VALUE_CHARS = 200
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
 _TEXT = pd.api.types.pandas_dtype("str")
 _HEAD_BYTES = 1 << 20
+"""Bytes read to find the header line; a longer first line is left to the careful reader."""
 _BLOCK_BYTES = 8 << 20
+"""Arrow's CSV block size: fewer chunks per column than its 1 MB default, for the numpy work per chunk."""
 _URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
+"""What a source_url must match (Python's ``re``, as pandas applies it)."""
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
-"""RE2 form of :data:`_URL_RULE` for printable ASCII URLs (none of those characters is whitespace)."""
+"""A stricter rule for Arrow's RE2: printable ASCII after the scheme, so whatever it matches
+:data:`_URL_RULE` matches too (no printable ASCII character is whitespace)."""
 _PRINTABLE_FIRST, _PRINTABLE_COUNT = np.uint8(0x21), 0x5E
 """Printable ASCII ("!".."~"): a byte minus 0x21 is below 0x5E only for these (uint8 wraps around)."""
 _CANONICAL_TYPES = {t.lower(): t for t in schema.EVENT_TYPES}
