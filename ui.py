@@ -192,9 +192,17 @@ def _options(_data: Dataset, version: tuple) -> stats.FilterOptions:
 
 
 def options(data: Dataset) -> stats.FilterOptions:
-    """The filter choices for ``data``, computed once per dataset version (not on every rerun)."""
-    ids = data.events["event_id"]
-    return _options(data, (data.name, len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
+    """The filter choices for ``data``, computed once per dataset version (not on every rerun).
+
+    The version is a hash of the event ids, taken once per dataset object and session: the
+    session keeps the object it was taken for, so the same object is never mistaken for another.
+    """
+    memo = st.session_state.get("_options_version")
+    if memo is None or memo[0] is not data:
+        ids = data.events["event_id"]
+        memo = (data, (data.name, len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
+        st.session_state["_options_version"] = memo
+    return _options(data, memo[1])
 
 
 def sidebar_filters(data: Dataset) -> FilterSpec:

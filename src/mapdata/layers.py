@@ -243,7 +243,8 @@ def heat_layer(events: gpd.GeoDataFrame, weight_by_fatalities: bool = False, nam
     With ``weight_by_fatalities`` each event weighs 1 + its fatalities (no figure known = 1).
     """
     events = _check_events(events)
-    points = np.round(np.column_stack([events.geometry.y, events.geometry.x]), _COORD_DECIMALS)
+    x, y = _xy(events)
+    points = np.round(np.column_stack([y, x]), _COORD_DECIMALS)
     weight = 1 + _fatalities(events).fillna(0).to_numpy(dtype=float) if weight_by_fatalities else None
     if len(events) > DETAIL_LIMIT:  # Leaflet.heat sums weights per pixel: one weighted point per ~100 m is the same picture
         points, weight = _summed(np.round(points, 3), np.ones(len(points)) if weight is None else weight)
@@ -270,7 +271,7 @@ def in_view(events: gpd.GeoDataFrame, bounds: dict | Sequence[float] | None) -> 
         except (KeyError, TypeError):
             return events
     west, south, east, north = (float(v) for v in bounds)
-    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    x, y = _xy(events)
     inside = (x >= west) & (x <= east) & (y >= south) & (y <= north)
     return events[inside] if inside.sum() <= POINT_LIMIT else events
 
@@ -286,23 +287,36 @@ def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFr
     columns = ["lon", "lat", "events", "fatalities", "unknown_fatalities", "region_only", "top_type", "top_type_events"]
     if len(events) == 0:
         return pd.DataFrame(columns=columns)
-    x, y = events.geometry.x.to_numpy(), events.geometry.y.to_numpy()
+    x, y = _xy(events)
     size = cell_deg or _cell_size(x, y)
-    cell = pd.Series(np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64))
+    cell_key = np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64)
+    cell, n_cells = _codes(cell_key)  # cells in order of first appearance
     fatalities = _fatalities(events).to_numpy()
-    kinds = events["event_type"].fillna("").astype(str).to_numpy() if "event_type" in events else np.full(len(events), "")
-    type_code, type_names = pd.factorize(kinds)
-    frame = pd.DataFrame({"cell": cell.to_numpy(), "lon": x, "lat": y, "f": np.nan_to_num(fatalities),
-                          "u": np.isnan(fatalities), "r": _precision(events).to_numpy() == 3, "t": type_code})
-    grouped = frame.groupby("cell", sort=False)
-    table = grouped.agg(lon=("lon", "mean"), lat=("lat", "mean"), events=("lon", "size"), fatalities=("f", "sum"),
-                        unknown_fatalities=("u", "sum"), region_only=("r", "sum"))
-    types = frame.groupby(["cell", "t"], sort=False).size().sort_values(ascending=False, kind="stable")
-    top = types[~types.index.get_level_values(0).duplicated()].reset_index(level=1)
-    table["top_type"] = np.asarray(type_names, dtype=object)[top["t"].reindex(table.index).to_numpy()]
-    table["top_type_events"] = top[0].reindex(table.index)
-    table = table.astype({"fatalities": "int64", "unknown_fatalities": "int64", "region_only": "int64", "top_type_events": "int64"})
-    return table.reset_index(drop=True)[columns]
+    kinds = events["event_type"].fillna("") if "event_type" in events else pd.Series("", index=events.index)
+    kind, type_names = pd.factorize(kinds)
+    count = np.bincount(cell, minlength=n_cells)
+    by_type = np.bincount(cell * len(type_names) + kind, minlength=n_cells * len(type_names)).reshape(n_cells, len(type_names))
+    top = by_type.argmax(axis=1)
+    table = pd.DataFrame({
+        "lon": np.bincount(cell, x, n_cells) / count, "lat": np.bincount(cell, y, n_cells) / count, "events": count,
+        "fatalities": np.bincount(cell, np.nan_to_num(fatalities), n_cells).round().astype("int64"),
+        "unknown_fatalities": np.bincount(cell, np.isnan(fatalities), n_cells).astype("int64"),
+        "region_only": np.bincount(cell, _precision(events).to_numpy() == 3, n_cells).astype("int64"),
+        "top_type": np.asarray(type_names, dtype=object)[top],
+        "top_type_events": by_type[np.arange(n_cells), top].astype("int64"),
+    })
+    return table[columns]
+
+
+def _codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(keys)
+    return codes, len(uniques)
+
+
+def _xy(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude of the event points, as arrays (vectorised, no per-point Python)."""
+    points = events.geometry.array
+    return shapely.get_x(points), shapely.get_y(points)
 
 
 def event_id_from_tooltip(text: str | None) -> str | None:
@@ -337,8 +351,9 @@ def _check_frame(frame: gpd.GeoDataFrame, columns: Sequence[str], what: str) -> 
 
 def _check_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     events = _check_frame(events, _EVENT_COLUMNS, "events")
-    geometry = events.geometry
-    usable = geometry.notna() & ~geometry.is_empty & (geometry.geom_type == "Point")
+    points = np.asarray(events.geometry.array)
+    usable = pd.Series(~shapely.is_missing(points) & ~shapely.is_empty(points) & (shapely.get_type_id(points) == 0),
+                       index=events.index)
     if not usable.all():
         skipped = events.loc[~usable, "event_id"].astype(str).tolist()
         warnings.warn(f"Not drawn (no point geometry): {', '.join(skipped[:10])}{' …' if len(skipped) > 10 else ''}", stacklevel=3)
@@ -353,8 +368,8 @@ def _points(events: gpd.GeoDataFrame, properties) -> dict:
     """A FeatureCollection with rounded coordinates, large markers first so small ones stay clickable."""
     props = properties(events)
     order = np.argsort(-np.array([p.get("r", 0) for p in props]), kind="stable")
-    xs = np.round(events.geometry.x.to_numpy(), _COORD_DECIMALS)
-    ys = np.round(events.geometry.y.to_numpy(), _COORD_DECIMALS)
+    x, y = _xy(events)
+    xs, ys = np.round(x, _COORD_DECIMALS), np.round(y, _COORD_DECIMALS)
     return {
         "type": "FeatureCollection",
         "features": [
@@ -516,8 +531,9 @@ def _canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     types = _text(events, "event_type")
     index = {t: i for i, t in enumerate(_TYPE_NAMES)}
     fatalities = _fatalities(events)
+    x, y = _xy(events)
     data = {
-        "x": _rounded(events.geometry.x), "y": _rounded(events.geometry.y),
+        "x": _rounded(x), "y": _rounded(y),
         "t": [index.get(t, len(_TYPE_NAMES)) for t in types],
         "f": fatalities.fillna(-1).astype(int).tolist(), "p": _precision(events).tolist(),
         "id": [html.escape(i) for i in _text(events, "event_id")],
