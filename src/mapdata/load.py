@@ -21,7 +21,8 @@ What keeps a million rows fast (figures in the README, "Performance"):
   codes. The URL rule runs in Arrow's RE2 for plain ASCII URLs and in Python's ``re`` only for
   the rest. Raw text is looked up only for the cells that are rejected. Two checks run at a
   time (much of their work is in Arrow and numpy, outside the GIL).
-- The million point geometries are made with Python's cyclic garbage collector paused.
+- One point geometry per distinct coordinate pair, shared by the events there, made with
+  Python's cyclic garbage collector paused.
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
+import shapely
+from geopandas.array import GeometryArray
 
 from . import config, formats, schema
 from .errors import FileFormatError, MissingColumnsError
 from .formats import ImportReport
 from .geocode import Gazetteer, geocode_missing
+from .points import first_positions, number_pairs
 
 Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 
@@ -60,8 +64,6 @@ _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
 _TEXT = pd.api.types.pandas_dtype("str")
 _HEAD_BYTES = 1 << 20
 """Bytes read to find the header line; a longer first line is left to the careful reader."""
-_BLOCK_BYTES = 8 << 20
-"""Arrow's CSV block size: fewer chunks per column than its 1 MB default, for the numpy work per chunk."""
 _URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
 """What a source_url must match (Python's ``re``, as pandas applies it)."""
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
@@ -104,6 +106,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     table, structural = _read_table(source, label)
     _check_row_limit(table.num_rows + len(structural), label)
     frame = _to_frame(_header_keys(table, label))
+    del table  # the cells before stripping: not needed any more
     frame, fmt, how = _convert(frame, fmt, mapping, label)
     frame = _complete_columns(frame, label, fmt)
     geocoding = pd.DataFrame()
@@ -176,11 +179,12 @@ def _read_plain(data: Path | bytes, label: str) -> pa.Table | None:
     strictly, so a table here means the whole file is UTF-8; NUL bytes are looked for separately.
     """
     head = _head(data)
-    first_line = _first_line(head)
-    if first_line is None:
+    start = _text_start(head)
+    if start is None:
         return None
+    first_line = head[start:].split(b"\n", 1)[0]
     delimiter = _delimiter(first_line)
-    table = _arrow_csv(data, delimiter)
+    table = _arrow_csv(data, start, delimiter)
     if table is None or _has_nul(table):
         return None
     _check_header(first_line, delimiter, label)
@@ -194,41 +198,43 @@ def _head(data: Path | bytes) -> bytes:
         return file.read(_HEAD_BYTES)
 
 
-def _first_line(head: bytes) -> bytes | None:
-    """The header line as :func:`_decode` would leave it, or None if only the careful reader can tell
-    (possibly empty, UTF-16, a second BOM that Arrow would drop, not UTF-8, longer than ``head``)."""
+def _text_start(head: bytes) -> int | None:
+    """Where the text starts (after a UTF-8 BOM, as :func:`_decode` cuts it), or None when only the
+    careful reader can tell: possibly empty, UTF-16, a first line not UTF-8 or longer than ``head``."""
     if not head or head.isspace() or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
-    body = head[len(codecs.BOM_UTF8):] if head.startswith(codecs.BOM_UTF8) else head
-    end = body.find(b"\n")
-    if body.startswith(codecs.BOM_UTF8) or (end < 0 and len(head) == _HEAD_BYTES):
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    end = head.find(b"\n", start)
+    if end < 0 and len(head) == _HEAD_BYTES:
         return None
-    line = body if end < 0 else body[:end]
     try:
-        line.decode("utf-8")
+        head[start:None if end < 0 else end].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return line
+    return start
 
 
-def _arrow_csv(data: Path | bytes, delimiter: str) -> pa.Table | None:
-    """All cells as text, read as pandas' pyarrow engine reads them; None if Arrow refuses the file
-    or its header has blank or repeated names (pandas would rename those).
+def _arrow_csv(data: Path | bytes, start: int, delimiter: str) -> pa.Table | None:
+    """All cells as text, read from byte ``start`` on exactly as pandas' pyarrow engine reads them:
+    same options and block size (Arrow parses each block on its own, so where blocks end can
+    change how a quoted line break is read). None if Arrow refuses the file or its header has
+    blank or repeated names (pandas renames those).
 
-    Arrow skips a leading UTF-8 BOM itself. A path is opened as a plain file, so a name ending in
-    .gz is not decompressed (the careful reader would not either).
+    A path is opened as a plain file, so a name ending in .gz is not decompressed (the careful
+    reader would not either).
     """
     options = {
-        "read_options": pa_csv.ReadOptions(block_size=_BLOCK_BYTES),
+        "read_options": pa_csv.ReadOptions(),
         "parse_options": pa_csv.ParseOptions(delimiter=delimiter),
         "convert_options": pa_csv.ConvertOptions(null_values=[], strings_can_be_null=False,
                                                  default_column_type=pa.large_string()),
     }
     try:
         if isinstance(data, bytes):
-            table = pa_csv.read_csv(pa.BufferReader(data), **options)
+            table = pa_csv.read_csv(pa.BufferReader(pa.py_buffer(data)[start:]), **options)
         else:
             with pa.OSFile(str(data)) as file:
+                file.seek(start)
                 table = pa_csv.read_csv(file, **options)
         names = table.column_names  # decoded strictly: a name that is not UTF-8 raises here
     except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader
@@ -643,15 +649,23 @@ def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     frame["longitude"] = frame["longitude"].astype("float64")
     extras = [c for c in frame.columns if c not in schema.SOURCE_NAMES]
     frame = frame[list(schema.SOURCE_NAMES) + extras]
-    with _collector_paused():
-        geometry = gpd.points_from_xy(frame["longitude"], frame["latitude"], crs=schema.CRS)
+    geometry = _points(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=schema.CRS)
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> GeometryArray:
+    """Point geometries, one object per distinct (x, y) shared by the events there (as
+    :mod:`mapdata.cache` builds them again): events repeat places massively."""
+    with _collector_paused():
+        number = number_pairs(x, y)
+        first = first_positions(number)
+        return gpd.array.from_shapely(shapely.points(x[first], y[first])[number], crs=schema.CRS)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a million point objects are made: they cannot
-    form cycles, and the full collections their number sets off would take longer than making them."""
+    """Python's cyclic garbage collector off while many point objects are made: they cannot form
+    cycles, and the full collections their number sets off would take longer than making them."""
     enabled = gc.isenabled()
     gc.disable()
     try:
