@@ -69,8 +69,6 @@ _URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
 """A stricter rule for Arrow's RE2: printable ASCII after the scheme, so whatever it matches
 :data:`_URL_RULE` matches too (no printable ASCII character is whitespace)."""
-_PRINTABLE_FIRST, _PRINTABLE_COUNT = np.uint8(0x21), 0x5E
-"""Printable ASCII ("!".."~"): a byte minus 0x21 is below 0x5E only for these (uint8 wraps around)."""
 _CANONICAL_TYPES = {t.lower(): t for t in schema.EVENT_TYPES}
 _SUB_TYPES = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items() for s in subs}
 
@@ -354,17 +352,24 @@ def _header_keys(table: pa.Table, label: str) -> pa.Table:
 
 
 def _may_need_strip(column: pa.ChunkedArray) -> bool:
-    """Whether some cell may begin or end with whitespace: a look at each cell's first and last
-    byte, which for whitespace is an ASCII control character, a space, or part of a multi-byte
-    character. (For an empty cell the bytes looked at are its neighbours': at worst a needless strip.)"""
+    """Whether some cell may begin or end with whitespace, told from the bytes whitespace begins
+    or ends with: ASCII controls and space, or any byte of a multi-byte character. A chunk of
+    printable ASCII without spaces has none; otherwise each cell's first and last byte are looked
+    at (for an empty cell, its neighbours' bytes: at worst a needless strip)."""
     for chunk in column.chunks:
         offsets, data = _offsets_and_data(chunk)
-        if len(chunk) and len(data):
-            first = data[np.minimum(offsets[:-1], len(data) - 1)] - _PRINTABLE_FIRST
-            last = data[np.maximum(offsets[1:] - 1, 0)] - _PRINTABLE_FIRST
-            if first.max() >= _PRINTABLE_COUNT or last.max() >= _PRINTABLE_COUNT:
-                return True
+        if not len(chunk) or not _outside_printable(data[offsets[0]:offsets[-1]]):
+            continue
+        first = data[np.minimum(offsets[:-1], len(data) - 1)]
+        last = data[np.maximum(offsets[1:] - 1, 0)]
+        if _outside_printable(first) or _outside_printable(last):
+            return True
     return False
+
+
+def _outside_printable(values: np.ndarray) -> bool:
+    """Whether some byte is not printable ASCII other than space ("!".."~")."""
+    return bool(len(values)) and (values.min() < 0x21 or values.max() > 0x7E)
 
 
 def _to_frame(table: pa.Table) -> pd.DataFrame:
