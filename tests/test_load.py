@@ -127,3 +127,21 @@ def test_field_length_limit_names_row_and_column(data_dir, monkeypatch):
     events, rejected = load_events(data_dir / "events_valid.csv")
     notes = rejected[rejected["column"] == "notes"]
     assert len(notes) and (notes["reason"] == "longer than 50 characters").all()
+
+
+def test_infinite_and_huge_fatalities_are_rejected_not_raised(data_dir):
+    events, rejected = load_events(data_dir / "fatalities_out_of_range.csv")
+    assert list(events["event_id"]) == ["A5"] and events["fatalities"].tolist() == [3]
+    reasons = rejected.groupby("row")["reason"].apply(" | ".join).to_dict()
+    assert set(reasons) == {2, 3, 4, 5, 7}
+    for row in (2, 3, 4):
+        assert "not a count (infinite or above" in reasons[row]
+    assert "negative" in reasons[5] and reasons[7] == "not a number"
+    assert set(rejected["column"]) == {"fatalities"}
+
+
+def test_rows_after_a_broken_row_keep_their_numbers_and_are_not_lost(data_dir):
+    events, rejected = load_events(data_dir / "ragged_row_then_valid_rows.csv")
+    assert list(events["event_id"]) == ["R1", "R3", "R5"]  # R2 has a field too many, R4 no number
+    assert rejected[["row", "column"]].values.tolist() == [[3, "(whole row)"], [5, "fatalities"]]
+    assert rejected.loc[rejected["row"] == 5, "value"].tolist() == ["many"]

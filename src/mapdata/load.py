@@ -62,6 +62,8 @@ REJECTED_COLUMNS = ("file", "row", "column", "value", "reason")
 _MAX_VALUE_CHARS = 200
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
 _TEXT = pd.api.types.pandas_dtype("str")
+_MAX_COUNT = 2**53
+"""Largest fatalities figure accepted: above it (or infinite) a number cannot be a count stored exactly."""
 _HEAD_BYTES = 1 << 20
 """Bytes read to find the header line; a longer first line is left to the careful reader."""
 _URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
@@ -105,6 +107,8 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     _check_row_limit(table.num_rows + len(structural), label)
     frame = _to_frame(_header_keys(table, label))
     del table  # the cells before stripping: not needed any more
+    if structural:
+        frame.index = _kept_positions(len(frame), structural)
     frame, fmt, how = _convert(frame, fmt, mapping, label)
     frame = _complete_columns(frame, label, fmt)
     geocoding = pd.DataFrame()
@@ -119,6 +123,14 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
         geocoding=geocoding,
     )
     return Loaded(_to_geodataframe(good), rejected, report)
+
+
+def _kept_positions(count: int, structural: list[dict]) -> pd.Index:
+    """Record positions (row number - 2) of the ``count`` rows kept when the careful reader skipped
+    the broken rows in ``structural``: the rows after a skipped one keep their own numbers."""
+    skipped = np.array([problem["row"] - 2 for problem in structural], dtype="int64")
+    candidates = np.arange(count + len(skipped), dtype="int64")
+    return pd.Index(candidates[~np.isin(candidates, skipped)][:count])
 
 
 def _check_row_limit(rows: int, label: str) -> None:
@@ -494,7 +506,7 @@ def _validate_ids(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]
     codes, uniques = pd.factorize(ids, use_na_sentinel=False)
     first = np.full(len(uniques), len(ids), dtype="int64")
     np.minimum.at(first, codes, np.arange(len(ids), dtype="int64"))
-    first_row = first[codes] + 2
+    first_row = frame.index.to_numpy()[first[codes]] + 2
     duplicate = (first[codes] != np.arange(len(ids))) & ids.ne("").to_numpy(dtype=bool)
     return {}, problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
         [f"duplicate event_id (first used on row {row})" for row in first_row[rows]], dtype=object))
@@ -583,7 +595,10 @@ def _validate_fatalities(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], lis
     value = _numbers(raw.values)
     problems = _problem(raw.mask(value.isna() & raw.values.ne("")), frame.index, "fatalities", "not a number")
     problems += _problem(raw.mask(value < 0), frame.index, "fatalities", "negative")
-    fraction = value.notna() & (value != np.floor(value))
+    as_float = pd.to_numeric(value, errors="coerce").astype("float64")
+    huge = value.notna() & ~(as_float.abs() <= _MAX_COUNT)
+    problems += _problem(raw.mask(huge), frame.index, "fatalities", f"not a count (infinite or above {_MAX_COUNT:,})")
+    fraction = value.notna() & ~huge & (value != np.floor(value))
     problems += _problem(raw.mask(fraction), frame.index, "fatalities", "not a whole number")
     return {"fatalities": raw.rows(value)}, problems
 
