@@ -7,7 +7,7 @@ the map is drawn again; ours (app.py) and naive (bench/naive_app.py) side by sid
 "Drawn" = the moment the map iframe's Leaflet map first held the new markers (a fingerprint of its
 layers, polled every 50 ms), confirmed by the page script having finished and the fingerprint
 staying the same for 300 ms afterwards (that confirmation wait is not counted). Each size starts a fresh
-server; the library's Parquet cache is warmed first, so page load = a cached load + first render.
+server; the library's Arrow cache is warmed first, so page load = a cached load + first render.
 """
 
 from __future__ import annotations
