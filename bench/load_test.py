@@ -342,19 +342,24 @@ class Session:
             context.on("request", note)
             self.page = await context.new_page()
             self.page.on("websocket", lambda ws: note(ws))
-            await asyncio.sleep(min(self.ramp, max(0.0, self.remaining())))
-            await self.act("open")  # the session's first page load (cold browser cache) is measured too
-            while self.remaining() > 0:
-                pause = self.rng.uniform(*self.think)
-                if pause >= self.remaining():
-                    break
-                await asyncio.sleep(pause)
-                await self.act(self.pick())
+            await self.actions()
         finally:
             try:
                 await asyncio.wait_for(context.close(), 15)
             except Exception:  # noqa: BLE001 - teardown: the browser is closed anyway
                 pass
+
+    async def actions(self) -> None:
+        """After the ramp-up delay: ``open`` (the first page load is measured too), then random
+        actions separated by think times until the deadline."""
+        await asyncio.sleep(min(self.ramp, max(0.0, self.remaining())))
+        await self.act("open")
+        while self.remaining() > 0:
+            pause = self.rng.uniform(*self.think)
+            if pause >= self.remaining():
+                break
+            await asyncio.sleep(pause)
+            await self.act(self.pick())
 
     def pick(self) -> str:
         names, weights = zip(*(a for a in ACTIONS if a[1] > 0))
@@ -491,14 +496,7 @@ class ProtocolSession(Session):
 
     async def run(self) -> None:
         try:
-            await asyncio.sleep(min(self.ramp, max(0.0, self.remaining())))
-            await self.act("open")
-            while self.remaining() > 0:
-                pause = self.rng.uniform(*self.think)
-                if pause >= self.remaining():
-                    break
-                await asyncio.sleep(pause)
-                await self.act(self.pick())
+            await self.actions()
         finally:
             if self.client is not None:
                 await self.client.close()
