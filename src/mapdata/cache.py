@@ -35,8 +35,8 @@ import pyarrow as pa
 import shapely
 from pyarrow import feather
 
-from . import config, schema
-from .points import first_positions, number_pairs
+from . import config
+from .points import number_pairs, shared_points
 
 FORMAT_VERSION = 2
 _INDEX = "index.json"
@@ -126,8 +126,7 @@ def _with_points(table: pa.Table) -> gpd.GeoDataFrame:
     position = table.schema.get_field_index(_POINT_COLUMNS[0])
     x, y, number = (table.column(name).to_numpy() for name in _POINT_COLUMNS)
     frame = table.drop_columns(list(_POINT_COLUMNS)).to_pandas()
-    first = first_positions(number)
-    frame.insert(position, "geometry", gpd.array.from_shapely(shapely.points(x[first], y[first])[number], crs=schema.CRS))
+    frame.insert(position, "geometry", shared_points(x, y, number))
     return gpd.GeoDataFrame(frame, geometry="geometry")
 
 

@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from os import PathLike
@@ -47,14 +45,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-import shapely
 from geopandas.array import GeometryArray
 
 from . import config, formats, schema
 from .errors import FileFormatError, MissingColumnsError
 from .formats import ImportReport
 from .geocode import Gazetteer, geocode_missing
-from .points import first_positions, number_pairs
+from .points import number_pairs, shared_points
 
 Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 
@@ -676,20 +673,4 @@ def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 def _points(x: np.ndarray, y: np.ndarray) -> GeometryArray:
     """Point geometries, one object per distinct (x, y) shared by the events there (as
     :mod:`mapdata.cache` builds them again): events repeat places massively."""
-    with _collector_paused():
-        number = number_pairs(x, y)
-        first = first_positions(number)
-        return gpd.array.from_shapely(shapely.points(x[first], y[first])[number], crs=schema.CRS)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while many point objects are made: they cannot form
-    cycles, and the full collections their number sets off would take longer than making them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return shared_points(x, y, number_pairs(x, y))

@@ -6,8 +6,17 @@ once per distinct point and reach the events through these numbers.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from geopandas.array import GeometryArray
+
+from . import schema
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -33,3 +42,24 @@ def first_positions(numbers: np.ndarray) -> np.ndarray:
     first = np.empty(numbers.max() + 1 if len(numbers) else 0, dtype=np.int64)
     first[numbers[::-1]] = np.arange(len(numbers) - 1, -1, -1)
     return first
+
+
+def shared_points(x: np.ndarray, y: np.ndarray, number: np.ndarray) -> GeometryArray:
+    """Point geometries for positions numbered by :func:`number_pairs`: one object per distinct
+    number (from the coordinates where it first appears), shared by every position with it."""
+    with _collector_paused():
+        first = first_positions(number)
+        return gpd.array.from_shapely(shapely.points(x[first], y[first])[number], crs=schema.CRS)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while many point objects are made: they cannot form
+    cycles, and the full collections their number sets off would take longer than making them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
