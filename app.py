@@ -101,7 +101,7 @@ def _details(ctx: ui.Context, event_id: str | None) -> None:
     st.subheader("Incident details")
     here = stats.colocated(ctx.selected, event_id) if event_id else ctx.selected.iloc[0:0]
     if len(here) > 1:
-        labels = {row.event_id: _label(row) for row in here.itertuples()}
+        labels = stats.event_labels(here)
         event_id = st.selectbox(f"{len(here)} filtered events share this point (their markers lie on top of each other)",
                                 list(labels), format_func=labels.get, key=f"stack_{event_id}")
     record = stats.event_details(ctx.data.events, event_id) if event_id else None
@@ -112,11 +112,6 @@ def _details(ctx: ui.Context, event_id: str | None) -> None:
     url = record["Source URL"]
     if url.lower().startswith(("http://", "https://")):
         st.link_button("Open the source", url)
-
-
-def _label(row) -> str:
-    place = row.location if len(row.location) <= 60 else row.location[:59] + "…"
-    return f"{row.event_id} · {row.event_date:%Y-%m-%d} · {row.event_type} · {place}"
 
 
 map_page(ui.frame("Map"))

@@ -76,7 +76,7 @@ def display_regions(data: Dataset) -> gpd.GeoDataFrame:
     (the shipped file) rather than on every rerun. Read-only: shared by all sessions."""
     path = geo_path("regions")
     mtime = path.stat().st_mtime if path.exists() else 0.0
-    return _display_regions(data.regions, (str(path), mtime, len(data.regions), tuple(data.regions["region_id"])))
+    return _display_regions(data.regions, (str(path), mtime, tuple(data.regions["region_id"])))
 
 
 SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merged": "My file merged with the app's events"}

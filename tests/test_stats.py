@@ -86,3 +86,13 @@ def test_colocated_lists_the_events_stacked_at_one_point_itself_first():
     assert list(stats.colocated(events, "C")["event_id"]) == ["C", "B", "A"]
     assert list(stats.colocated(events, "D")["event_id"]) == ["D"]
     assert stats.colocated(events, "missing").empty
+
+
+def test_event_labels_name_id_date_type_and_shortened_place():
+    import pandas as pd
+
+    events = pd.DataFrame({"event_id": ["A"], "event_date": pd.to_datetime(["2021-05-01"]),
+                           "event_type": ["Battles"], "location": ["Kalbajar / Karvachar " * 5]})
+    label = stats.event_labels(events, place_chars=20)["A"]
+    assert label.startswith("A · 2021-05-01 · Battles · Kalbajar / Karvac") and label.endswith("…")
+    assert len(label.split(" · ")[3]) == 20

@@ -290,7 +290,8 @@ def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFr
     x, y = _xy(events)
     size = cell_deg or _cell_size(x, y)
     cell_key = np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64)
-    cell, n_cells = _codes(cell_key)  # cells in order of first appearance
+    cell, cell_keys = pd.factorize(cell_key)  # cells in order of first appearance
+    n_cells = len(cell_keys)
     fatalities = _fatalities(events).to_numpy()
     kinds = events["event_type"].fillna("") if "event_type" in events else pd.Series("", index=events.index)
     kind, type_names = pd.factorize(kinds)
@@ -306,11 +307,6 @@ def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFr
         "top_type_events": by_type[np.arange(n_cells), top].astype("int64"),
     })
     return table[columns]
-
-
-def _codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
-    codes, uniques = pd.factorize(keys)
-    return codes, len(uniques)
 
 
 def _xy(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:

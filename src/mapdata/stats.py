@@ -164,6 +164,15 @@ def colocated(events: pd.DataFrame, event_id: str) -> pd.DataFrame:
     return same.assign(_other=others).sort_values(["_other", "event_date", "event_id"], kind="stable").drop(columns="_other")
 
 
+def event_labels(events: pd.DataFrame, place_chars: int = 60) -> dict[str, str]:
+    """One line per event for a picker: id · date · type · place (shortened to ``place_chars``)."""
+    labels = {}
+    for row in events.itertuples():
+        place = row.location if len(row.location) <= place_chars else row.location[:place_chars - 1] + "…"
+        labels[row.event_id] = f"{row.event_id} · {row.event_date:%Y-%m-%d} · {row.event_type} · {place}"
+    return labels
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """What the filter widgets offer for a dataset: the date span and the choices, with labels."""
