@@ -145,3 +145,28 @@ def test_rows_after_a_broken_row_keep_their_numbers_and_are_not_lost(data_dir):
     assert list(events["event_id"]) == ["R1", "R3", "R5"]  # R2 has a field too many, R4 no number
     assert rejected[["row", "column"]].values.tolist() == [[3, "(whole row)"], [5, "fatalities"]]
     assert rejected.loc[rejected["row"] == 5, "value"].tolist() == ["many"]
+
+
+def test_plain_decimal_coordinates_read_as_the_general_reader_reads_them(data_dir):
+    """A column of plain decimals takes a quicker path; a decimal comma elsewhere in the column
+    sends it the general way. Both must give the same numbers, bit for bit (also "-0", "40.")."""
+    plain, plain_rejected = load_events(data_dir / "coordinates_plain.csv")
+    general, general_rejected = load_events(data_dir / "coordinates_general.csv")
+    assert plain_rejected.empty and general_rejected.empty
+    assert len(general) == len(plain) + 1
+    for column in ("latitude", "longitude"):
+        fast = plain[column].to_numpy()
+        slow = general[column].to_numpy()[: len(plain)]
+        assert fast.view("uint64").tolist() == slow.view("uint64").tolist(), column
+    assert general[["latitude", "longitude"]].iloc[-1].tolist() == [40.5, 45.25]
+
+
+def test_url_rule_is_the_same_for_plain_ascii_and_other_columns(data_dir):
+    """A column of printable ASCII URLs is judged by a quicker path; a space or a non-ASCII
+    character in another cell sends the column the general way. The verdicts must agree."""
+    _, plain = load_events(data_dir / "urls_ascii.csv")
+    _, general = load_events(data_dir / "urls_general.csv")
+    expected = [[4, "https://"], [5, "http://"], [7, "ftp://example.org"], [8, "https:/x"]]
+    assert plain[["row", "value"]].values.tolist() == expected
+    assert general[["row", "value"]].values.tolist() == expected + [[10, "https://example.org/a b"]]
+    assert set(plain["reason"]) == set(general["reason"]) == {"not an http(s) URL"}

@@ -68,6 +68,8 @@ _URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
 """A stricter rule for Arrow's RE2: printable ASCII after the scheme, so whatever it matches
 :data:`_URL_RULE` matches too (no printable ASCII character is whitespace)."""
+_DECIMAL_BYTES = np.isin(np.arange(256), np.frombuffer(b"0123456789.-", dtype=np.uint8))
+"""Per byte value: whether it may occur in a plain decimal number (see :func:`_plain_decimals`)."""
 _CANONICAL_TYPES = {t.lower(): t for t in schema.EVENT_TYPES}
 _SUB_TYPES = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items() for s in subs}
 
@@ -566,6 +568,12 @@ def _validate_coordinates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], li
     problems: list[dict] = []
     parsed: dict[str, pd.Series] = {}
     for col, bound in (("latitude", 90), ("longitude", 180)):
+        plain = _plain_decimals(frame[col])
+        if plain is not None:
+            out_of_range = (plain.abs() > bound).to_numpy()
+            problems += _problem(out_of_range, frame.index, col, f"{col} out of range (-{bound}..{bound})")
+            parsed[col] = plain
+            continue
         raw = _Distinct.of(frame[col])
         value = _numbers(raw.values, decimal_comma=True)
         problems += _problem(raw.mask(raw.values.eq("")), frame.index, col, f"{col} is empty")
@@ -576,6 +584,27 @@ def _validate_coordinates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], li
     null_island = (parsed["latitude"].eq(0) & parsed["longitude"].eq(0)).to_numpy(dtype=bool)
     problems += _problem(null_island, frame.index, "latitude", "coordinates are 0, 0 (a placeholder, not a place)")
     return parsed, problems
+
+
+def _plain_decimals(column: pd.Series) -> pd.Series | None:
+    """The column as float64 when every cell is a plain decimal number, else None.
+
+    Plain: only the bytes ``0-9 . -`` and accepted by Arrow's number parser, which rounds
+    correctly, as :func:`_numbers` does (so the values are the same, read without hashing every
+    distinct value). A negative zero is left to :func:`_numbers` too, which reads "-0" as 0.
+    """
+    if column.dtype != _TEXT or not len(column):
+        return None
+    cells = _arrow(column)
+    if any(len(data) and not _DECIMAL_BYTES[data].all() for data in _cell_bytes(cells)):
+        return None
+    try:
+        values = pc.cast(cells, pa.float64()).to_numpy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if (np.signbit(values) & (values == 0)).any():
+        return None
+    return pd.Series(values, index=column.index)
 
 
 def _validate_precision(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
@@ -607,20 +636,34 @@ def _validate_sources(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[d
 
 
 def _bad_urls(url: pd.Series) -> np.ndarray:
-    """Non-empty cells that do not match :data:`_URL_RULE`. RE2 passes plain ASCII URLs; the
-    rest are judged by pandas with Python's ``re``, exactly as the rule is written."""
+    """Non-empty cells that do not match :data:`_URL_RULE`. Plain ASCII URLs pass quickly (see
+    :func:`_plain_urls`); the rest are judged by pandas with Python's ``re``, exactly as the rule
+    is written."""
     bad = np.zeros(len(url), dtype=bool)
     if not len(url):
         return bad
     if url.dtype == _TEXT:
-        plain = pc.fill_null(pc.match_substring_regex(_arrow(url), _URL_PLAIN), False).to_numpy()
-        unsure = ~plain
+        unsure = ~_plain_urls(_arrow(url))
     else:
         unsure = np.ones(len(url), dtype=bool)
     if unsure.any():
         rest = url[unsure]
         bad[unsure] = (rest.ne("") & ~rest.str.match(_URL_RULE)).to_numpy(dtype=bool)
     return bad
+
+
+def _plain_urls(cells: pa.ChunkedArray) -> np.ndarray:
+    """Cells that certainly match :data:`_URL_RULE`. When the whole column is printable ASCII
+    without spaces, a cell matches exactly when it starts with "http://" or "https://" and goes on
+    after it (other spellings of the scheme are left unsure); otherwise Arrow's RE2 checks
+    :data:`_URL_PLAIN`."""
+    if any(_outside_printable(data) for data in _cell_bytes(cells)):
+        plain = pc.match_substring_regex(cells, _URL_PLAIN)
+    else:
+        length = pc.binary_length(cells)
+        plain = pc.or_(pc.and_(pc.starts_with(cells, "http://"), pc.greater(length, len("http://"))),
+                       pc.and_(pc.starts_with(cells, "https://"), pc.greater(length, len("https://"))))
+    return pc.fill_null(plain, False).to_numpy()
 
 
 # --- results ---------------------------------------------------------------------------------
