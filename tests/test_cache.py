@@ -82,3 +82,43 @@ def test_off_disables_the_cache(data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
     assert cache.folder() is None and cache.key(data_dir / "events_valid.csv") is None
     assert len(load_dataset(data_dir / "events_valid.csv").events) > 0
+
+
+def test_a_file_of_a_size_no_entry_has_is_not_hashed_to_look_it_up(data_dir, tmp_path, cache_dir, monkeypatch):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    hashed = []
+    real_hash = cache.file_hash
+    monkeypatch.setattr(cache, "file_hash", lambda path: hashed.append(path) or real_hash(path))
+    assert cache.stored_key(events) is None and hashed == [], "first load: known to be new without hashing"
+    load_dataset(events)
+    assert len(hashed) == 1, "hashed once, to name the entry"
+    assert cache.stored_key(events) == cache.key(events)
+    assert (cache_dir / f"{cache.key(events)}.events.arrow").exists()
+    assert cache.key(events).startswith(f"{events.stat().st_size}-")
+
+
+def test_caching_later_writes_the_same_entry_in_the_background(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_bad.csv", events)
+    first = load_dataset(events, cache_later=True)
+    first.events["extra"] = 1  # the caller changes its frame while the entry is written
+    cache.wait()
+    assert [p.name for p in cache_dir.glob("*.events.arrow")] == [f"{cache.key(events)}.events.arrow"]
+    second = load_dataset(events)
+    assert second.report is None, "read back from the cache"
+    assert_geodataframe_equal(first.events.drop(columns="extra"), second.events, check_less_precise=False)
+    pd.testing.assert_frame_equal(first.rejected, second.rejected)
+
+
+def test_a_file_changed_after_loading_is_not_cached(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    filling = cache.fill(events)
+    loaded = load_dataset(events, cache_later=True)  # stored: the file did not change
+    cache.wait()
+    shutil.rmtree(cache_dir)
+    events.write_text("".join(events.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    filling.store_later(loaded.events, loaded.rejected)
+    cache.wait()
+    assert not list(cache_dir.glob("*.arrow")), "the events no longer match the file: no entry"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,22 @@ def test_import_errors_are_one_line(data_dir, tmp_path):
               "-o", str(tmp_path / "x.csv"))
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "lattitude" in out.stderr
+
+
+def test_export_leaves_a_complete_cache_entry_behind(data_dir, tmp_path):
+    """The entry is written in the background while the command exports; it is complete when the
+    command has exited (the command waits for it before it ends the process)."""
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    folder = tmp_path / "cache"
+    out = subprocess.run([sys.executable, "-m", "mapdata", "export", "--events", str(events), "--format", "geojson",
+                          "-o", str(tmp_path / "out.geojson")], capture_output=True, text=True,
+                         env={**os.environ, "MAPDATA_CACHE_DIR": str(folder)})
+    assert out.returncode == 0, out.stderr
+    assert len(json.loads((tmp_path / "out.geojson").read_text())["features"]) == 9
+    entries = list(folder.glob("*.events.arrow"))
+    assert len(entries) == 1 and entries[0].name.startswith(f"{events.stat().st_size}-")
+    second = subprocess.run([sys.executable, "-c", "import mapdata, sys; d = mapdata.load_dataset(sys.argv[1]); "
+                             "print(d.report is None, len(d.events))", str(events)], capture_output=True, text=True,
+                            env={**os.environ, "MAPDATA_CACHE_DIR": str(folder)})
+    assert second.stdout.split() == ["True", "9"], second.stderr

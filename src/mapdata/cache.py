@@ -6,7 +6,10 @@ SHA-256 of the file's bytes together with everything else the result depends on:
 layers, the settings the join uses, the library's own source code and today's date (a row dated
 in the future becomes valid later). Hashing a large file takes a moment, so a small index keeps
 each path's size, modification time and inode with its hash and reuses the hash while they are
-unchanged, as git's index does.
+unchanged, as git's index does. An entry's name begins with the size of the file it came from,
+so a file of a size no entry has is known to be new without hashing it; its hash is then taken
+in a background thread while the file is loaded (:func:`fill`), and the entry can be written in
+the background too (:meth:`Filling.store_later`).
 
 The events are stored as uncompressed Arrow IPC (Feather v2): reading maps the file and hands its
 string buffers to pandas without copying or decoding, so the file is about as large as the
@@ -24,9 +27,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +45,7 @@ from pyarrow import feather
 from . import config
 from .points import number_pairs, shared_points
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _INDEX = "index.json"
 _EVENTS, _REJECTED = ".events.arrow", ".rejected.arrow"
 _POINT_COLUMNS = ("_x", "_y", "_point")
@@ -50,13 +57,32 @@ def folder() -> Path | None:
     return config.get("CACHE_DIR")
 
 
-def key(path: Path) -> str | None:
-    """The cache key of events file ``path`` under the current layers, settings and code; None when off."""
-    where = folder()
-    if where is None:
+def key(path: Path, day: date | None = None) -> str | None:
+    """The cache key of events file ``path`` under the current layers, settings and code, for the
+    file as validated on ``day`` (default today); None when off."""
+    if folder() is None:
         return None
-    parts = [f"format {FORMAT_VERSION}", file_hash(path), date.today().isoformat(), _environment()]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    return _key(Path(path).stat().st_size, file_hash(path), day or date.today())
+
+
+def _key(size: int, digest: str, day: date) -> str:
+    parts = [f"format {FORMAT_VERSION}", digest, day.isoformat(), _environment()]
+    return f"{size}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def stored_key(path: Path) -> str | None:
+    """:func:`key` when an entry for ``path`` may exist; None, without hashing the file, when the
+    cache is off or no entry comes from a file of the same size (the first load of a file)."""
+    where = folder()
+    if where is None or not any(where.glob(f"{Path(path).stat().st_size}-*{_EVENTS}")):
+        return None
+    return key(path)
+
+
+def signature(path: Path) -> list[int]:
+    """Size, modification time and inode of ``path``: while they are unchanged, so is the file."""
+    stat = Path(path).resolve().stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
 def load(cache_key: str | None, source: Path | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame] | None:
@@ -95,6 +121,64 @@ def store(cache_key: str | None, events: gpd.GeoDataFrame, rejected: pd.DataFram
         return
     if source is not None:
         _record(Path(source), cache_key)
+
+
+_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mapdata-cache")
+_pending: list[Future] = []
+_pending_lock = threading.Lock()
+
+
+def _later(work: Callable[[], object]) -> Future:
+    """Run ``work`` in a background thread; :func:`wait` waits for it."""
+    future = _background.submit(work)
+    with _pending_lock:
+        _pending.append(future)
+    return future
+
+
+def wait() -> None:
+    """Return when all background work started so far (hashing, writing entries) has finished."""
+    while True:
+        with _pending_lock:
+            if not _pending:
+                return
+            future = _pending.pop()
+        future.exception()  # waits; a failure only means no entry (see Filling)
+
+
+def fill(path: Path) -> Filling | None:
+    """Begin the entry of ``path`` before loading it: its hash is taken in a background thread
+    while the file is loaded. None when caching is off."""
+    if folder() is None:
+        return None
+    return Filling(Path(path), signature(path), date.today(), _later(lambda: file_hash(path)))
+
+
+@dataclass(frozen=True)
+class Filling:
+    """The entry of a file being loaded: its :func:`signature` and the day when loading began,
+    and its hash (being taken). The events loaded are stored only if the file is still as it was
+    (otherwise the entry would not match them)."""
+
+    path: Path
+    seen: list[int]
+    day: date
+    digest: Future
+
+    def store(self, events: gpd.GeoDataFrame, rejected: pd.DataFrame) -> None:
+        """Keep the events and rejected rows loaded from the file (see :func:`store`)."""
+        try:
+            digest = self.digest.result()
+            if signature(self.path) == self.seen:
+                store(_key(self.seen[0], digest, self.day), events, rejected, source=self.path)
+        except OSError:  # the file went away: nothing to keep
+            return
+
+    def store_later(self, events: gpd.GeoDataFrame, rejected: pd.DataFrame) -> None:
+        """:meth:`store` in a background thread: writing a million events takes about a second,
+        which the caller spends on its own work meanwhile. :func:`wait` waits for it."""
+        events = events.copy(deep=False)  # the caller may go on changing its frame; this copy stays as loaded
+        _later(lambda: self.store(events, rejected))
 
 
 def _write(table: pa.Table, path: Path) -> None:
@@ -153,17 +237,18 @@ def _record(source: Path, cache_key: str) -> None:
 def file_hash(path: Path) -> str:
     """SHA-256 of the file's bytes, reused from the index while size, mtime and inode are unchanged."""
     path = Path(path).resolve()
-    stat = path.stat()
-    signature = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    seen = signature(path)
     index_path = folder() / _INDEX if folder() else None
     index = _read_index(index_path)
     known = index.get(str(path))
-    if known and known[:3] == signature:
+    if known and known[:3] == seen:
         return known[3]
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if index_path is not None:
-        index[str(path)] = signature + [digest] + (known[4:5] if known else [])
+        index = _read_index(index_path)  # as it is now: another thread may have written it meanwhile
+        known = index.get(str(path))
+        index[str(path)] = seen + [digest] + (known[4:5] if known else [])
         try:
             index_path.parent.mkdir(parents=True, exist_ok=True)
             _atomic(index_path, lambda p: p.write_text(json.dumps(index)))

@@ -34,27 +34,31 @@ class Dataset:
 
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
-                 mapping: dict | str | PathLike | None = None) -> Dataset:
+                 mapping: dict | str | PathLike | None = None, cache_later: bool = False) -> Dataset:
     """Load, validate and join an events file (default: the ``EVENTS`` setting).
 
     ``fmt`` and ``mapping`` choose the input format as in :func:`mapdata.load.load_events`. The
-    import report comes with a fresh load; a file read back from the cache has none.
+    import report comes with a fresh load; a file read back from the cache has none. With
+    ``cache_later``, a fresh load is written to the cache in a background thread while the caller
+    goes on (:func:`mapdata.cache.wait` waits for it); otherwise before returning.
     """
     source = config.get("EVENTS") if source is None else source
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
     regions, border = load_regions(), load_border()
     plain = fmt == "auto" and mapping is None and isinstance(source, (str, Path)) and Path(source).is_file()
     path = Path(source) if plain else None
-    cache_key = cache.key(path) if path else None
-    cached = cache.load(cache_key, source=path)
+    cache.wait()  # an entry still being written may be the one asked for
+    cached = cache.load(cache.stored_key(path), source=path) if path else None
     report = None
     if cached is not None:
         events, rejected = cached
         rejected = rejected.assign(file=label) if len(rejected) else rejected
     else:
+        filling = cache.fill(path) if path else None
         loaded = load_events(source, name=label, fmt=fmt, mapping=mapping)
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
-        cache.store(cache_key, events, rejected, source=path)
+        if filling is not None:
+            (filling.store_later if cache_later else filling.store)(events, rejected)
     return Dataset(events, rejected, regions, border, load_countries(), label, report)
 
 
