@@ -4,7 +4,9 @@ the map is drawn again; ours (app.py) and naive (bench/naive_app.py) side by sid
 
     python bench/browser.py --sizes 10000 100000 --runs 3 --naive-max 10000
 
-"Drawn" = the moment the map iframe's Leaflet map first held the new markers (a fingerprint of its
+Page loads: the first page after the server started (its Python imports the libraries then), a
+new visitor (a fresh browser context, empty cache, on the running server) and a reload of the
+same page. "Drawn" = the moment the map iframe's Leaflet map first held the new markers (a fingerprint of its
 layers, polled every 50 ms), confirmed by the page script having finished and the fingerprint
 staying the same for 300 ms afterwards (that confirmation wait is not counted). Each size starts a fresh
 server; the library's Arrow cache is warmed first, so page load = a cached load + first render.
@@ -94,18 +96,18 @@ def wait_drawn(page, before: str | None, timeout_s: float = TIMEOUT_S) -> tuple[
     return None
 
 
-def measure(script: str, events: Path, runs: int) -> dict:
+def measure(script: str, events: Path, runs: int, visitors: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     proc, url = start(script, events)
     sent = []
-    result = {"page_load": [], "filter": [], "bytes": []}
+    result = {"page_load": [], "filter": [], "bytes": [], "new_visitor": []}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
             page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: sent.append(len(payload))))
-            for run in range(runs):
+            for run in range(runs):  # the first load is the first page after the server started
                 start_t = time.perf_counter()
                 page.goto(url)
                 drawn = wait_drawn(page, None)
@@ -125,6 +127,14 @@ def measure(script: str, events: Path, runs: int) -> dict:
                     if drawn is None:
                         break
                     fingerprint = drawn[0]
+            for run in range(runs if visitors is None else visitors):  # a new visitor: a fresh browser context (empty cache) on the running server
+                context = browser.new_context(viewport={"width": 1400, "height": 1400})
+                visitor = context.new_page()
+                start_t = time.perf_counter()
+                visitor.goto(url)
+                drawn = wait_drawn(visitor, None)
+                result["new_visitor"].append(drawn[1] - start_t if drawn else None)
+                context.close()
             browser.close()
     finally:
         stop(proc)
@@ -142,9 +152,9 @@ def main() -> None:
         path = generate.ensure(n)
         subprocess.run([sys.executable, "-c", f"import mapdata; mapdata.load_dataset({str(path)!r})"], check=True, cwd=common.ROOT)
         ours = measure("app.py", path, args.runs)
-        naive = measure("bench/naive_app.py", path, 1) if n <= args.naive_max else None
+        naive = measure("bench/naive_app.py", path, 1, visitors=0) if n <= args.naive_max else None
         rows.append({"n": n, "ours": ours, "naive": naive})
-        print(f"measured {n:,}", file=sys.stderr)
+        print(f"measured {n:,}: {json.dumps(ours)}", file=sys.stderr)
     (common.OUT / "browser.json").write_text(json.dumps(rows, indent=1))
     print(f"Machine: {common.machine()}")
     body = []
@@ -153,14 +163,18 @@ def main() -> None:
         load_o, filt_o = common.median(o["page_load"]), common.median(o["filter"])
         load_n = common.median(nv["page_load"]) if nv else None
         filt_n = common.median(nv["filter"]) if nv else None
-        body.append([f"{r['n']:,}", f"{len(o['page_load'])} loads, {len(o['filter'])} filter changes" + (" (naive 1 load)" if nv else ""),
-                     common.seconds(load_o), common.seconds(filt_o), common.megabytes(common.median(o["bytes"])),
+        body.append([f"{r['n']:,}", f"{len(o['page_load'])} loads, {len(o['new_visitor'])} new visitors, "
+                     f"{len(o['filter'])} filter changes" + (" (naive 1 load)" if nv else ""),
+                     common.seconds(o["page_load"][0]), common.seconds(common.median(o["new_visitor"])),
+                     common.seconds(common.median(o["page_load"][1:])),
+                     common.seconds(filt_o), common.megabytes(common.median(o["bytes"])),
                      (common.seconds(load_n) if load_n else f"> {TIMEOUT_S} s (not drawn)") if nv else "not run",
                      (common.seconds(filt_n) if filt_n else "–") if nv else "not run",
                      common.megabytes(common.median(nv["bytes"])) if nv else "–",
                      f"{load_n / load_o:.1f}× / {filt_n / filt_o:.1f}×" if nv and load_n and filt_n
                      else (f"> {TIMEOUT_S / load_o:.0f}× (load)" if nv else "–")])
-    print(common.table(["events", "runs", "page load → map drawn", "filter change → map drawn", "bytes per update (websocket)",
+    print(common.table(["events", "runs", "first page after server start → map drawn", "new visitor → map drawn",
+                        "reload → map drawn", "filter change → map drawn", "bytes per update (websocket)",
                         "naive page load", "naive filter change", "naive bytes per update", "naive / ours (load / filter)"], body))
 
 
