@@ -211,7 +211,7 @@ def _with_points(table: pa.Table) -> gpd.GeoDataFrame:
     x, y, number = (table.column(name).to_numpy() for name in _POINT_COLUMNS)
     frame = table.drop_columns(list(_POINT_COLUMNS)).to_pandas()
     frame.insert(position, "geometry", shared_points(x, y, number))
-    return gpd.GeoDataFrame(frame, geometry="geometry")
+    return gpd.GeoDataFrame(frame, geometry="geometry", copy=False)
 
 
 def _record(source: Path, cache_key: str) -> None:

@@ -6,6 +6,7 @@ cached (:mod:`mapdata.cache`): loading the same bytes again reads an Arrow copy.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
@@ -44,11 +45,13 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     """
     source = config.get("EVENTS") if source is None else source
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
-    regions, border = load_regions(), load_border()
     plain = fmt == "auto" and mapping is None and isinstance(source, (str, Path)) and Path(source).is_file()
     path = Path(source) if plain else None
     cache.wait()  # an entry still being written may be the one asked for
-    cached = cache.load(cache.stored_key(path), source=path) if path else None
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the layers are read (once per process) while the cache is
+        layers = pool.submit(lambda: (load_regions(), load_border(), load_countries()))
+        cached = cache.load(cache.stored_key(path), source=path) if path else None
+        regions, border, countries = layers.result()
     report = None
     if cached is not None:
         events, rejected = cached
@@ -59,7 +62,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
         if filling is not None:
             (filling.store_later if cache_later else filling.store)(events, rejected)
-    return Dataset(events, rejected, regions, border, load_countries(), label, report)
+    return Dataset(events, rejected, regions, border, countries, label, report)
 
 
 def merge_datasets(base: Dataset, extra: Dataset) -> Dataset:
