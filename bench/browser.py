@@ -1,6 +1,7 @@
 """Browser benchmark: `streamlit run` against a synthetic file, driven by Playwright in Debian's
 Chromium: first page load until the map is drawn, and a filter change (Minimum fatalities) until
-the map is drawn again; ours (app.py) and naive (bench/naive_app.py) side by side.
+the map is drawn again; ours (serve.py, the README's command; ``--script app.py`` for Streamlit's
+usual start) and naive (bench/naive_app.py) side by side.
 
     python bench/browser.py --sizes 10000 100000 --runs 3 --naive-max 10000
 
@@ -146,17 +147,18 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-max", type=int, default=10_000)
+    parser.add_argument("--script", default="serve.py", help="ours: serve.py (the README's command) or app.py")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
         path = generate.ensure(n)
         subprocess.run([sys.executable, "-c", f"import mapdata; mapdata.load_dataset({str(path)!r})"], check=True, cwd=common.ROOT)
-        ours = measure("app.py", path, args.runs)
+        ours = measure(args.script, path, args.runs)
         naive = measure("bench/naive_app.py", path, 1, visitors=0) if n <= args.naive_max else None
         rows.append({"n": n, "ours": ours, "naive": naive})
         print(f"measured {n:,}: {json.dumps(ours)}", file=sys.stderr)
     (common.OUT / "browser.json").write_text(json.dumps(rows, indent=1))
-    print(f"Machine: {common.machine()}")
+    print(f"Machine: {common.machine()} · ours: streamlit run {args.script}")
     body = []
     for r in rows:
         o, nv = r["ours"], r["naive"]

@@ -70,7 +70,8 @@ def free_port() -> int:
 
 @dataclass
 class StreamlitServer:
-    """``streamlit run app.py`` in its own process group, logging to test-artifacts/streamlit.log."""
+    """``streamlit run serve.py`` (the README's command; or another script) in its own process
+    group, logging to test-artifacts/streamlit.log."""
 
     port: int
     process: subprocess.Popen
@@ -81,7 +82,7 @@ class StreamlitServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, events: Path | None = None, log_name: str = "streamlit.log") -> "StreamlitServer":
+    def start(cls, events: Path | None = None, log_name: str = "streamlit.log", script: str = "serve.py") -> "StreamlitServer":
         """Start the app on the embedded data, or on ``events`` (MAPDATA_EVENTS)."""
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k != "MAPDATA_EVENTS"}
@@ -91,7 +92,7 @@ class StreamlitServer:
         log_path = ARTIFACTS / log_name
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                  "--server.port", str(port), "--server.address", "127.0.0.1",
                  # no reloads while other files change under a running suite; less CPU
                  "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],

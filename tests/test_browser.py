@@ -380,3 +380,17 @@ def test_a_filter_change_keeps_the_users_zoom_and_centre(page, server, count, co
     wait_for_incidents(page, expected, colours)
     zoom, centre = map_frame(page).evaluate("() => [window.map.getZoom(), window.map.getCenter()]")
     assert zoom == 10 and abs(centre["lat"] - 40.1) < 1e-6 and abs(centre["lng"] - 46.0) < 1e-6
+
+
+def test_streamlit_run_app_py_serves_the_same_map(new_context, count, colours):
+    """The README starts the app with serve.py (libraries loaded before the first visitor);
+    ``streamlit run app.py``, Streamlit's usual way, must serve the same working map."""
+    plain = StreamlitServer.start(script="app.py", log_name="streamlit-app-py.log")
+    try:
+        page = new_context().new_page()
+        page.goto(plain.url)
+        wait_for_page(page)
+        wait_for_incidents(page, count(), colours)
+        expect(events_metric(page)).to_have_text(f"{count():,}")
+    finally:
+        plain.stop()
