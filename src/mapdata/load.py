@@ -600,7 +600,7 @@ def _plain_decimals(column: pd.Series) -> pd.Series | None:
         return None
     try:
         values = pc.cast(cells, pa.float64()).to_numpy()
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except pa.ArrowInvalid:  # a cell Arrow cannot read as a number: the general path says which
         return None
     if (np.signbit(values) & (values == 0)).any():
         return None
