@@ -13,8 +13,8 @@ massively), found by hashing the coordinates. Point-in-polygon tests run on prep
 for the points inside each polygon's bounding box; the nearest border point comes from
 :mod:`mapdata.nearest` (exact, vectorised); projections use pyproj on plain arrays. The border
 distances are computed in a second thread while the regions are matched (pyproj and numpy release
-the GIL). The result columns are built by indexing small per-coordinate tables, so a million events (a quarter of a
-million distinct points) join in about a second.
+the GIL). The result columns are built by indexing small per-coordinate tables, so a million
+events (a quarter of a million distinct points) join in about a second.
 """
 
 from __future__ import annotations

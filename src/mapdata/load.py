@@ -568,19 +568,16 @@ def _validate_coordinates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], li
     problems: list[dict] = []
     parsed: dict[str, pd.Series] = {}
     for col, bound in (("latitude", 90), ("longitude", 180)):
-        plain = _plain_decimals(frame[col])
-        if plain is not None:
-            out_of_range = (plain.abs() > bound).to_numpy()
-            problems += _problem(out_of_range, frame.index, col, f"{col} out of range (-{bound}..{bound})")
-            parsed[col] = plain
-            continue
-        raw = _Distinct.of(frame[col])
-        value = _numbers(raw.values, decimal_comma=True)
-        problems += _problem(raw.mask(raw.values.eq("")), frame.index, col, f"{col} is empty")
-        problems += _problem(raw.mask(value.isna() & raw.values.ne("")), frame.index, col, f"{col} is not a number")
-        out_of_range = value.abs() > bound
-        problems += _problem(raw.mask(out_of_range), frame.index, col, f"{col} out of range (-{bound}..{bound})")
-        parsed[col] = raw.rows(value)
+        value = _plain_decimals(frame[col])
+        if value is None:
+            raw = _Distinct.of(frame[col])
+            number = _numbers(raw.values, decimal_comma=True)
+            problems += _problem(raw.mask(raw.values.eq("")), frame.index, col, f"{col} is empty")
+            problems += _problem(raw.mask(number.isna() & raw.values.ne("")), frame.index, col, f"{col} is not a number")
+            value = raw.rows(number)
+        out_of_range = (value.abs() > bound).to_numpy(dtype=bool)
+        problems += _problem(out_of_range, frame.index, col, f"{col} out of range (-{bound}..{bound})")
+        parsed[col] = value
     null_island = (parsed["latitude"].eq(0) & parsed["longitude"].eq(0)).to_numpy(dtype=bool)
     problems += _problem(null_island, frame.index, "latitude", "coordinates are 0, 0 (a placeholder, not a place)")
     return parsed, problems
@@ -591,7 +588,8 @@ def _plain_decimals(column: pd.Series) -> pd.Series | None:
 
     Plain: only the bytes ``0-9 . -`` and accepted by Arrow's number parser, which rounds
     correctly, as :func:`_numbers` does (so the values are the same, read without hashing every
-    distinct value). A negative zero is left to :func:`_numbers` too, which reads "-0" as 0.
+    distinct value). A negative zero goes the general way: pandas reads "-0" as 0 or -0.0
+    depending on the column's other values.
     """
     if column.dtype != _TEXT or not len(column):
         return None
