@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import FilterSpec, assets, filter_events, layers, stats
+from mapdata import FilterSpec, assets, filter_events, layers, schema, stats
 
 PLAY_INTERVAL = "1.5s"
 
@@ -110,7 +110,7 @@ def _details(ctx: ui.Context, event_id: str | None) -> None:
         return
     st.html(layers.details_html(record))
     url = record["Source URL"]
-    if url.lower().startswith(("http://", "https://")):
+    if schema.is_web_url(url):
         st.link_button("Open the source", url)
 
 

@@ -23,7 +23,7 @@ async def _load_libraries(_app):
         import mapdata
         from mapdata import layers, stats  # noqa: F401
 
-        mapdata.load_regions(), mapdata.load_border(), mapdata.load_countries()
+        mapdata.load_regions(), mapdata.load_border()
     except Exception as exc:  # noqa: BLE001 - only a head start; the pages report any problem themselves
         logging.getLogger("mapdata").warning("start-up preload skipped: %s", exc)
     yield

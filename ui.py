@@ -18,8 +18,8 @@ import streamlit as st
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, load_dataset, resolve_regions, schema, stats
 from mapdata.dataset import merge_datasets
 from mapdata.config import geo_path, get as setting
-from mapdata.geo import ATTRIBUTION
-from mapdata.geocode import GEONAMES_CREDIT
+from mapdata.credits import BOUNDARIES, EVENTS, GEONAMES
+from mapdata.names import COUNTRY_ISO3
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
@@ -222,7 +222,7 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
 
     chosen_regions = bar.multiselect("Regions", options=list(choice.regions), format_func=lambda name: choice.region_labels.get(name, name),
                                      key="f_region", placeholder="All regions — type an English or alternative name")
-    names = {v: k for k, v in schema.COUNTRY_ISO3.items()}
+    names = {v: k for k, v in COUNTRY_ISO3.items()}
     chosen_countries = bar.multiselect("Reported country", options=list(choice.countries),
                                        format_func=lambda c: f"{names.get(c, c)} ({c})", key="f_country")
     types = list(schema.EVENT_TYPES)
@@ -277,7 +277,6 @@ def headline(data: Dataset, selected, spec: FilterSpec) -> None:
 
 def credits() -> None:
     """Attribution required by the boundary licences, on every page."""
-    st.caption(f"{ATTRIBUTION}. Place names for geocoding imports: {GEONAMES_CREDIT}. "
-               "Events: sourced public reporting; each record links its source. "
-               "See *Sources & method*.")
+    st.caption(f"{BOUNDARIES}. Place names for geocoding imports: {GEONAMES}. "
+               f"{EVENTS} See *Sources & method*.")
 

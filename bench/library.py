@@ -46,7 +46,8 @@ def worker(path: Path, naive: bool, skip_map: bool = False) -> dict:
 
     _warm_up()
     with common.timer(results, "load"):
-        events, rejected = mapdata.load_events(path)
+        loaded = mapdata.load_events(path)
+        events, rejected = loaded.events, loaded.rejected
     with common.timer(results, "join"):
         regions, border = mapdata.load_regions(), mapdata.load_border()
         joined = mapdata.join_regions(events, regions, border)

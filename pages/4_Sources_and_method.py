@@ -3,9 +3,7 @@
 import streamlit as st
 
 import ui
-from mapdata import country_mismatches, schema
-from mapdata.geo import ATTRIBUTION
-from mapdata.geocode import GEONAMES_CREDIT
+from mapdata import country_mismatches, credits, schema
 
 data = ui.frame("Sources & method").data
 
@@ -43,8 +41,8 @@ st.caption("Events whose point lies in a region of another country than the one 
 st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Licences and attribution")
-st.markdown(f"{ATTRIBUTION}. Layers derived from them are shared under the same licences (share-alike). "
-            f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {GEONAMES_CREDIT}.")
+st.markdown(f"{credits.BOUNDARIES}. {credits.SHARE_ALIKE} "
+            f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {credits.GEONAMES}.")
 st.subheader("Data dictionary")
 st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")
 st.subheader("How to cite")

@@ -41,5 +41,5 @@ def joined_events(small_regions, small_border):
     from mapdata.join import join_regions
     from mapdata.load import load_events
 
-    events, _ = load_events(DATA / "events_valid.csv")
+    events = load_events(DATA / "events_valid.csv").events
     return join_regions(events, small_regions, small_border)

@@ -34,7 +34,8 @@ def test_library(path):
             load_events(path)
         assert path.name in str(info.value) and expect["message"] in str(info.value)
         return
-    events, rejected = load_events(path)
+    loaded = load_events(path)
+    events, rejected = loaded.events, loaded.rejected
     assert len(events) == expect["accepted"], rejected.to_string()
     found: dict[str, set[str]] = {}
     for row in rejected.itertuples(index=False):

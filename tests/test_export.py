@@ -57,14 +57,15 @@ def test_geojson_round_trips_through_gdal(joined_events, tmp_path):
 
 
 def test_csv_neutralises_formulas_and_round_trips(data_dir):
-    events, _ = load_events(data_dir / "events_bad.csv")
+    events = load_events(data_dir / "events_bad.csv").events
     text = to_csv(events)
     back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     row = back.set_index("event_id").loc["TEST-16"]
     assert row["location"] == "'=1+1"
     assert row["notes"].startswith("<script>"), "only leading formula characters are touched"
     assert back["latitude"].iloc[0] == "40.1067"
-    reloaded, rejected = load_events(text.encode(), name="roundtrip.csv")
+    loaded = load_events(text.encode(), name="roundtrip.csv")
+    reloaded, rejected = loaded.events, loaded.rejected
     assert rejected.empty and len(reloaded) == len(events)
 
 
@@ -92,7 +93,7 @@ def test_export_bytes_rejects_unknown_format(joined_events):
 def test_rejected_rows_download_is_neutralised(data_dir):
     from mapdata.export import rejected_csv
 
-    _, rejected = load_events(data_dir / "events_bad.csv")
+    rejected = load_events(data_dir / "events_bad.csv").rejected
     rejected = rejected.assign(value=rejected["value"].where(rejected["row"] != 6, "=cmd()"))
     back = pd.read_csv(io.BytesIO(rejected_csv(rejected)), dtype=str, keep_default_na=False)
     assert back.loc[back["row"] == "6", "value"].tolist() == ["'=cmd()"]

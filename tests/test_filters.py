@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from mapdata.errors import FilterError
-from mapdata.filters import FilterSpec, filter_events, normalise_name, resolve_regions
+from mapdata.filters import FilterSpec, filter_events, resolve_regions
 
 
 def test_query_string_round_trip():
@@ -47,11 +47,6 @@ def test_region_names_resolve_with_alternatives_and_generic_words(name, small_re
 def test_unknown_region_names_the_name_and_suggests(small_regions):
     with pytest.raises(FilterError, match="unknown region 'Kalbajr'.*did you mean"):
         resolve_regions(["Kalbajr"], small_regions)
-
-
-def test_normalise_name_folds_case_accents_and_generic_words():
-    assert normalise_name("Kəlbəcər rayonu") == normalise_name("KƏLBƏCƏR") == normalise_name("kalbacar")
-    assert normalise_name("Syunik Province") == "syunik"
 
 
 def test_each_field_filters(joined_events, small_regions):

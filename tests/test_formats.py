@@ -134,5 +134,6 @@ def test_no_row_is_silently_dropped(data_dir, name):
 
 
 def test_loaded_still_unpacks_to_events_and_rejected(data_dir):
-    events, rejected = load_events(data_dir / "events_valid.csv")
+    loaded = load_events(data_dir / "events_valid.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert len(events) == 9 and rejected.empty

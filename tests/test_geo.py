@@ -144,8 +144,3 @@ def test_load_unreadable_file_raises(tmp_path):
     bad.write_text("not json", encoding="utf-8")
     with pytest.raises(GeoDataError, match="mapdata build-geo"):
         geo.load_regions(bad)
-
-
-def test_attribution_credits_both_sources():
-    assert "geoBoundaries" in geo.ATTRIBUTION
-    assert "ODbL 1.0" in geo.ATTRIBUTION and "CC BY-SA 3.0" in geo.ATTRIBUTION

@@ -57,13 +57,13 @@ def test_country_mismatch_is_flagged_not_fixed(joined_events):
 
 
 def test_crs_mismatch_says_how_to_fix(small_regions, data_dir):
-    events, _ = load_events(data_dir / "events_valid.csv")
+    events = load_events(data_dir / "events_valid.csv").events
     with pytest.raises(GeoDataError, match=r"to_crs"):
         join_regions(events.to_crs(3857), small_regions)
 
 
 def test_join_of_no_events(small_regions, small_border, data_dir):
-    events, _ = load_events(data_dir / "header_only.csv")
+    events = load_events(data_dir / "header_only.csv").events
     joined = join_regions(events, small_regions, small_border)
     assert joined.empty and set(schema.DERIVED_NAMES) <= set(joined.columns)
 

@@ -13,7 +13,8 @@ from mapdata.load import REJECTED_COLUMNS, load_events
 
 
 def test_valid_file_loads_every_row_with_schema_types(data_dir):
-    events, rejected = load_events(data_dir / "events_valid.csv")
+    loaded = load_events(data_dir / "events_valid.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert len(events) == 9
     assert rejected.empty
     assert list(events.columns[: len(schema.SOURCE_NAMES)]) == list(schema.SOURCE_NAMES)
@@ -28,14 +29,16 @@ def test_valid_file_loads_every_row_with_schema_types(data_dir):
 
 
 def test_embedded_dataset_is_fully_valid(repo_root):
-    events, rejected = load_events(repo_root / "data" / "events.csv")
+    loaded = load_events(repo_root / "data" / "events.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert len(events) == 126 and rejected.empty
     assert events["source_url"].str.match(r"https?://").all()
     assert events["event_id"].is_unique
 
 
 def test_semicolons_decimal_commas_and_bom(data_dir):
-    events, rejected = load_events(data_dir / "events_semicolon.csv")
+    loaded = load_events(data_dir / "events_semicolon.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert rejected.empty
     assert len(events) == 3
     assert events["latitude"].iloc[0] == pytest.approx(39.7414)
@@ -61,7 +64,7 @@ def test_semicolons_decimal_commas_and_bom(data_dir):
     ],
 )
 def test_bad_rows_are_rejected_with_row_column_and_reason(data_dir, row, column, reason):
-    _, rejected = load_events(data_dir / "events_bad.csv")
+    rejected = load_events(data_dir / "events_bad.csv").rejected
     hit = rejected[(rejected["row"] == row) & (rejected["column"] == column)]
     assert len(hit) == 1, rejected.to_string()
     assert reason in hit["reason"].iloc[0]
@@ -69,7 +72,8 @@ def test_bad_rows_are_rejected_with_row_column_and_reason(data_dir, row, column,
 
 
 def test_good_rows_survive_beside_bad_ones(data_dir):
-    events, rejected = load_events(data_dir / "events_bad.csv")
+    loaded = load_events(data_dir / "events_bad.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert list(events["event_id"]) == ["TEST-01", "TEST-09", "TEST-16"]
     assert list(rejected.columns) == list(REJECTED_COLUMNS)
     assert rejected["row"].nunique() == 14
@@ -78,7 +82,7 @@ def test_good_rows_survive_beside_bad_ones(data_dir):
 
 
 def test_rejected_value_is_the_raw_text(data_dir):
-    _, rejected = load_events(data_dir / "events_bad.csv")
+    rejected = load_events(data_dir / "events_bad.csv").rejected
     assert rejected.loc[rejected["row"] == 7, "value"].iloc[0] == "many"
 
 
@@ -97,7 +101,8 @@ def test_file_level_problems_raise_one_clear_error(data_dir, name, error, words)
 
 
 def test_header_only_file_gives_no_events_and_no_error(data_dir):
-    events, rejected = load_events(data_dir / "header_only.csv")
+    loaded = load_events(data_dir / "header_only.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert len(events) == 0 and rejected.empty
 
 
@@ -110,7 +115,7 @@ def test_binary_and_non_utf8_input_raise_file_format_error():
 
 def test_buffers_and_missing_files(data_dir):
     text = (data_dir / "events_valid.csv").read_text(encoding="utf-8")
-    events, _ = load_events(io.StringIO(text), name="upload.csv")
+    events = load_events(io.StringIO(text), name="upload.csv").events
     assert len(events) == 9
     with pytest.raises(FileFormatError, match="no such file"):
         load_events(data_dir / "does-not-exist.csv")
@@ -124,13 +129,15 @@ def test_row_limit_is_a_clear_error(data_dir, monkeypatch):
 
 def test_field_length_limit_names_row_and_column(data_dir, monkeypatch):
     monkeypatch.setenv("MAPDATA_MAX_FIELD_CHARS", "50")
-    events, rejected = load_events(data_dir / "events_valid.csv")
+    loaded = load_events(data_dir / "events_valid.csv")
+    events, rejected = loaded.events, loaded.rejected
     notes = rejected[rejected["column"] == "notes"]
     assert len(notes) and (notes["reason"] == "longer than 50 characters").all()
 
 
 def test_infinite_and_huge_fatalities_are_rejected_not_raised(data_dir):
-    events, rejected = load_events(data_dir / "fatalities_out_of_range.csv")
+    loaded = load_events(data_dir / "fatalities_out_of_range.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert list(events["event_id"]) == ["A5"] and events["fatalities"].tolist() == [3]
     reasons = rejected.groupby("row")["reason"].apply(" | ".join).to_dict()
     assert set(reasons) == {2, 3, 4, 5, 7}
@@ -141,7 +148,8 @@ def test_infinite_and_huge_fatalities_are_rejected_not_raised(data_dir):
 
 
 def test_rows_after_a_broken_row_keep_their_numbers_and_are_not_lost(data_dir):
-    events, rejected = load_events(data_dir / "ragged_row_then_valid_rows.csv")
+    loaded = load_events(data_dir / "ragged_row_then_valid_rows.csv")
+    events, rejected = loaded.events, loaded.rejected
     assert list(events["event_id"]) == ["R1", "R3", "R5"]  # R2 has a field too many, R4 no number
     assert rejected[["row", "column"]].values.tolist() == [[3, "(whole row)"], [5, "fatalities"]]
     assert rejected.loc[rejected["row"] == 5, "value"].tolist() == ["many"]
@@ -150,8 +158,10 @@ def test_rows_after_a_broken_row_keep_their_numbers_and_are_not_lost(data_dir):
 def test_plain_decimal_coordinates_read_as_the_general_reader_reads_them(data_dir):
     """A column of plain decimals takes a quicker path; a decimal comma elsewhere in the column
     sends it the general way. Both must give the same numbers, bit for bit (also "-0", "40.")."""
-    plain, plain_rejected = load_events(data_dir / "coordinates_plain.csv")
-    general, general_rejected = load_events(data_dir / "coordinates_general.csv")
+    loaded = load_events(data_dir / "coordinates_plain.csv")
+    plain, plain_rejected = loaded.events, loaded.rejected
+    loaded = load_events(data_dir / "coordinates_general.csv")
+    general, general_rejected = loaded.events, loaded.rejected
     assert plain_rejected.empty and general_rejected.empty
     assert len(general) == len(plain) + 1
     for column in ("latitude", "longitude"):
@@ -164,8 +174,8 @@ def test_plain_decimal_coordinates_read_as_the_general_reader_reads_them(data_di
 def test_url_rule_is_the_same_for_plain_ascii_and_other_columns(data_dir):
     """A column of printable ASCII URLs is judged by a quicker path; a space or a non-ASCII
     character in another cell sends the column the general way. The verdicts must agree."""
-    _, plain = load_events(data_dir / "urls_ascii.csv")
-    _, general = load_events(data_dir / "urls_general.csv")
+    plain = load_events(data_dir / "urls_ascii.csv").rejected
+    general = load_events(data_dir / "urls_general.csv").rejected
     expected = [[4, "https://"], [5, "http://"], [7, "ftp://example.org"], [8, "https:/x"]]
     assert plain[["row", "value"]].values.tolist() == expected
     assert general[["row", "value"]].values.tolist() == expected + [[10, "https://example.org/a b"]]

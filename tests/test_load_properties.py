@@ -39,7 +39,7 @@ def test_mutated_valid_files_keep_every_row_accounted_for(edits):
         data[position:position + len(replacement)] = replacement
     result = _load_or_library_error(bytes(data))
     if result is not None:
-        events, rejected = result
+        events = result.events
         assert events["event_id"].is_unique and events["event_id"].ne("").all()
         assert events["geo_precision"].isin([1, 2, 3]).all()
         assert events["latitude"].between(-90, 90).all() and events["longitude"].between(-180, 180).all()
@@ -49,7 +49,8 @@ def test_mutated_valid_files_keep_every_row_accounted_for(edits):
 @given(st.lists(st.sampled_from(LINES[1:-1]), max_size=30), st.sampled_from([b",", b";"]))
 def test_shuffled_rows_are_all_accepted_or_rejected(rows, delimiter):
     data = b"\n".join([LINES[0], *rows]) + b"\n"
-    events, rejected = load_events(data, name="rows.csv", geocode=False)
+    loaded = load_events(data, name="rows.csv", geocode=False)
+    events, rejected = loaded.events, loaded.rejected
     unique_ids = len({r.split(b",", 1)[0] for r in rows})
     assert len(events) == unique_ids, "each distinct id is kept once"
     assert len(events) + rejected["row"].nunique() == len(rows), "no row silently dropped"

@@ -17,7 +17,8 @@ from .dataset import Dataset, load_dataset
 from .errors import MapdataError
 from .export import FORMATS, export_bytes, to_csv
 from .filters import FilterSpec, filter_events
-from .join import country_iso3, country_mismatches
+from .join import country_mismatches
+from .names import country_iso3
 from .load import load_events
 
 EXIT_ERROR = 2

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import cache, config
-from .geo import load_border, load_countries, load_regions
+from .geo import load_border, load_regions
 from .formats import ImportReport
 from .join import join_regions
 from .load import REJECTED_COLUMNS, Source, load_events
@@ -29,7 +29,6 @@ class Dataset:
     rejected: pd.DataFrame
     regions: gpd.GeoDataFrame
     border: gpd.GeoDataFrame
-    countries: gpd.GeoDataFrame
     name: str
     report: ImportReport | None = None
 
@@ -49,9 +48,9 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     path = Path(source) if plain else None
     cache.wait()  # an entry still being written may be the one asked for
     with ThreadPoolExecutor(max_workers=1) as pool:  # the layers are read (once per process) while the cache is
-        layers = pool.submit(lambda: (load_regions(), load_border(), load_countries()))
+        layers = pool.submit(lambda: (load_regions(), load_border()))
         cached = cache.load(cache.stored_key(path), source=path) if path else None
-        regions, border, countries = layers.result()
+        regions, border = layers.result()
     report = None
     if cached is not None:
         events, rejected = cached
@@ -62,7 +61,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
         if filling is not None:
             (filling.store_later if cache_later else filling.store)(events, rejected)
-    return Dataset(events, rejected, regions, border, countries, label, report)
+    return Dataset(events, rejected, regions, border, label, report)
 
 
 def merge_datasets(base: Dataset, extra: Dataset) -> Dataset:

@@ -15,10 +15,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import credits, schema
 from .filters import FilterSpec
-from .geo import ATTRIBUTION
-from .geocode import GEONAMES_CREDIT
 
 FORMATS: dict[str, tuple[str, str]] = {
     "geojson": (".geojson", "application/geo+json"),
@@ -50,7 +48,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
         "filters_text": spec.describe(),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
-        "licences": [ATTRIBUTION] + ([GEONAMES_CREDIT] if _uses_geonames(events) else []),
+        "licences": [credits.BOUNDARIES] + ([credits.GEONAMES] if _uses_geonames(events) else []),
         "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
         "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
                    "precision-3 points are reference points, not incident sites.",
@@ -102,7 +100,7 @@ def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None 
     frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
     if "event_date" in frame:
         frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
-    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {ATTRIBUTION}"
+    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.BOUNDARIES}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
 

@@ -7,8 +7,6 @@ shared as a link), and describes itself in words for headlines and export metada
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Iterable, Mapping
@@ -18,11 +16,7 @@ import pandas as pd
 
 from . import schema
 from .errors import FilterError
-from .join import country_iso3
-
-_GENERIC_WORDS = re.compile(
-    r"\b(district|rayon|raion|rayonu|province|marz|region|city|city of|municipality|administrative|autonomous republic)\b"
-)
+from .names import country_iso3, normalise_name, region_lookup
 
 _QUERY_KEYS = {
     "date_from": "from",
@@ -132,28 +126,6 @@ class FilterSpec:
         if self.max_border_km is not None:
             parts.append(f"within {_plain(self.max_border_km)} km of the state border")
         return "; ".join(parts) or "no filters"
-
-
-def normalise_name(name: str) -> str:
-    """Fold case, accents and generic words so 'Kəlbəcər rayonu' and 'Kalbajar District' compare."""
-    text = unicodedata.normalize("NFKD", str(name).casefold().replace("ə", "a").replace("ı", "i"))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _GENERIC_WORDS.sub(" ", text.replace("-", " ").replace("’", "'"))
-    return " ".join(text.split())
-
-
-def region_lookup(regions: pd.DataFrame) -> dict[str, tuple[str, ...]]:
-    """Map every normalised English and alternative name, and every id, to the region ids it names.
-
-    A name can name several regions (Shushi: Shusha City and Shusha District); it selects them all.
-    """
-    lookup: dict[str, tuple[str, ...]] = {}
-    alt_names = regions["names_alt"] if "names_alt" in regions else pd.Series("", index=regions.index)
-    for rid, name, alt in zip(regions["region_id"], regions["name_en"], alt_names):
-        for candidate in {str(rid).casefold(), normalise_name(name), *(normalise_name(a) for a in str(alt or "").split("|"))}:
-            if candidate and rid not in lookup.get(candidate, ()):
-                lookup[candidate] = lookup.get(candidate, ()) + (rid,)
-    return lookup
 
 
 def resolve_regions(names: Iterable[str], regions: pd.DataFrame) -> tuple[str, ...]:

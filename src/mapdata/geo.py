@@ -21,12 +21,6 @@ from mapdata.errors import GeoDataError
 
 CRS = "EPSG:4326"
 
-ATTRIBUTION = (
-    "Boundaries: geoBoundaries gbOpen (William & Mary geoLab, https://www.geoboundaries.org): "
-    "Armenia from OpenStreetMap contributors (ODbL 1.0); Azerbaijan from Wikipedia (CC BY-SA 3.0)"
-)
-"""The credit the boundary licences require, wherever the layers are shown or exported."""
-
 _REGION_COLUMNS = ("region_id", "name_en", "names_alt", "country_iso3", "admin_level", "source", "licence")
 _COUNTRY_COLUMNS = ("iso3", "name", "source", "licence")
 _BORDER_COLUMNS = ("name", "tolerance_km", "source", "licence")

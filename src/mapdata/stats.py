@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from . import schema
-from .join import country_iso3
+from .names import country_iso3
 
 FREQUENCIES = {"week": "W-MON", "month": "MS"}
 """Timeline bins: weeks start on Monday, months on the 1st."""
