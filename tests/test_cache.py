@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from mapdata import cache, load_dataset
+import mapdata
+from mapdata import cache, config, load_dataset
 
 
 @pytest.fixture
@@ -122,3 +128,47 @@ def test_a_file_changed_after_loading_is_not_cached(data_dir, tmp_path, cache_di
     filling.store_later(loaded.events, loaded.rejected)
     cache.wait()
     assert not list(cache_dir.glob("*.arrow")), "the events no longer match the file: no entry"
+
+
+def _key_in_a_copy_of_the_library(tmp_path, events, edit) -> str:
+    """cache.key(events) computed by a copy of the library in which ``edit(package_dir)`` was made."""
+    package = tmp_path / "src" / "mapdata"
+    shutil.copytree(Path(mapdata.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    edit(package)
+    code = f"from mapdata import cache; print(cache.key({str(events)!r}))"
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "MAPDATA_GEO_DIR": str(config.get("GEO_DIR"))}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return out.stdout.strip()
+
+
+def test_a_docstring_edit_keeps_the_key_and_a_code_version_bump_changes_it(data_dir, tmp_path, cache_dir, monkeypatch):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    monkeypatch.setenv("MAPDATA_GEO_DIR", str(config.get("GEO_DIR")))
+    key = cache.key(events)
+
+    def edit_docstring(package: Path) -> None:
+        source = package / "filters.py"
+        source.write_text(source.read_text(encoding="utf-8").replace('"""One filter', '"""One (edited) filter', 1),
+                          encoding="utf-8")
+
+    def bump_code_version(package: Path) -> None:
+        source = package / "cache.py"
+        text = source.read_text(encoding="utf-8")
+        assert f"CODE_VERSION = {cache.CODE_VERSION}\n" in text
+        source.write_text(text.replace(f"CODE_VERSION = {cache.CODE_VERSION}\n", f"CODE_VERSION = {cache.CODE_VERSION + 1}\n"),
+                          encoding="utf-8")
+
+    assert _key_in_a_copy_of_the_library(tmp_path / "docstring", events, edit_docstring) == key
+    assert _key_in_a_copy_of_the_library(tmp_path / "bumped", events, bump_code_version) != key
+
+
+def test_an_index_in_an_older_layout_is_ignored_not_an_error(data_dir, tmp_path, cache_dir):
+    events = tmp_path / "events.csv"
+    shutil.copy(data_dir / "events_valid.csv", events)
+    cache_dir.mkdir()
+    seen = cache.signature(events)
+    (cache_dir / "index.json").write_text(json.dumps({str(events.resolve()): [seen.size, seen.mtime_ns, seen.inode, "0" * 64]}))
+    assert cache.file_hash(events) == hashlib.sha256(events.read_bytes()).hexdigest()
+    stored = json.loads((cache_dir / "index.json").read_text())
+    assert stored[str(events.resolve())]["sha256"] == cache.file_hash(events)

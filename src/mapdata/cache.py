@@ -2,11 +2,13 @@
 
 The second load of the same file memory-maps an Arrow file instead of parsing, validating and
 joining the CSV again (a million events: under half a second instead of seconds). The key is the
-SHA-256 of the file's bytes together with everything else the result depends on: the boundary
-layers, the settings the join uses, the library's own source code and today's date (a row dated
-in the future becomes valid later). Hashing a large file takes a moment, so a small index keeps
-each path's size, modification time and inode with its hash and reuses the hash while they are
-unchanged, as git's index does. An entry's name begins with the size of the file it came from,
+SHA-256 of the file's bytes together with everything else the result depends on: the storage
+format (:data:`FORMAT_VERSION`), the event schema's columns and types, the meaning of the code
+that produced the result (:data:`CODE_VERSION`), the boundary layers, the settings the join uses
+and today's date (a row dated in the future becomes valid later). Editing the code in a way that
+does not change its results (a docstring, a faster path) keeps every entry. Hashing a large file
+takes a moment, so a small index keeps each path's size, modification time and inode with its
+hash (an :class:`IndexEntry`) and reuses the hash while they are unchanged, as git's index does. An entry's name begins with the size of the file it came from,
 so a file of a size no entry has is known to be new without hashing it; its hash is then taken
 in a background thread while the file is loaded (:func:`fill`), and the entry can be written in
 the background too (:meth:`Filling.store_later`).
@@ -30,7 +32,7 @@ import os
 import threading
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -42,10 +44,18 @@ import pyarrow as pa
 import shapely
 from pyarrow import feather
 
-from . import config
+from . import config, schema
 from .points import number_pairs, shared_points
 
 FORMAT_VERSION = 3
+"""How an entry is stored (files, columns for the points). Bump it when that changes."""
+
+CODE_VERSION = 1
+"""What a stored result means. Bump it whenever loading, validating, geocoding or joining gives
+different events or rejected rows for the same file (a new check, a changed message, another
+derived column): every entry made before is then loaded afresh. Changes that keep the results
+(refactoring, docstrings, speed) leave it alone, and the cache with it."""
+
 _INDEX = "index.json"
 _EVENTS, _REJECTED = ".events.arrow", ".rejected.arrow"
 _POINT_COLUMNS = ("_x", "_y", "_point")
@@ -66,7 +76,7 @@ def key(path: Path, day: date | None = None) -> str | None:
 
 
 def _key(size: int, digest: str, day: date) -> str:
-    parts = [f"format {FORMAT_VERSION}", digest, day.isoformat(), _environment()]
+    parts = [f"format {FORMAT_VERSION}", f"code {CODE_VERSION}", _schema_version(), digest, day.isoformat(), _environment()]
     return f"{size}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -79,10 +89,46 @@ def stored_key(path: Path) -> str | None:
     return key(path)
 
 
-def signature(path: Path) -> list[int]:
-    """Size, modification time and inode of ``path``: while they are unchanged, so is the file."""
+@dataclass(frozen=True)
+class Signature:
+    """Size, modification time and inode of a file: while they are unchanged, so is the file."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+def signature(path: Path) -> Signature:
+    """The :class:`Signature` of ``path`` now."""
     stat = Path(path).resolve().stat()
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return Signature(stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What the index knows of one events file: its signature when it was hashed, its SHA-256,
+    and the key of its current cache entry (None until one is stored)."""
+
+    seen: Signature
+    sha256: str
+    entry: str | None = None
+
+    def to_json(self) -> dict:
+        """The entry as stored in the index file."""
+        return {"size": self.seen.size, "mtime_ns": self.seen.mtime_ns, "inode": self.seen.inode,
+                "sha256": self.sha256, "entry": self.entry}
+
+    @classmethod
+    def from_json(cls, value: object) -> IndexEntry | None:
+        """The entry stored as ``value``; None for anything else (an older index layout, a damaged file)."""
+        try:
+            seen = Signature(int(value["size"]), int(value["mtime_ns"]), int(value["inode"]))
+            entry = value["entry"]
+            if not isinstance(value["sha256"], str) or not (entry is None or isinstance(entry, str)):
+                return None
+            return cls(seen, value["sha256"], entry)
+        except (TypeError, KeyError, ValueError):
+            return None
 
 
 def load(cache_key: str | None, source: Path | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame] | None:
@@ -161,7 +207,7 @@ class Filling:
     (otherwise the entry would not match them)."""
 
     path: Path
-    seen: list[int]
+    seen: Signature
     day: date
     digest: Future
 
@@ -170,7 +216,7 @@ class Filling:
         try:
             digest = self.digest.result()
             if signature(self.path) == self.seen:
-                store(_key(self.seen[0], digest, self.day), events, rejected, source=self.path)
+                store(_key(self.seen.size, digest, self.day), events, rejected, source=self.path)
         except OSError:  # the file went away: nothing to keep
             return
 
@@ -219,14 +265,15 @@ def _record(source: Path, cache_key: str) -> None:
     unless another file's entry is that one too. Failures are ignored (the index is only a hint)."""
     index_path = folder() / _INDEX
     index = _read_index(index_path)
-    known = index.get(str(source.resolve()))
-    if not known or len(known) < 4 or known[4:] == [cache_key]:
+    name = str(source.resolve())
+    known = index.get(name)
+    if known is None or known.entry == cache_key:
         return
-    previous = known[4] if len(known) > 4 else None
-    known[4:] = [cache_key]
+    previous = known.entry
+    index[name] = replace(known, entry=cache_key)
     try:
-        _atomic(index_path, lambda p: p.write_text(json.dumps(index)))
-        if previous is None or any(entry[4:] == [previous] for entry in index.values()):
+        _write_index(index_path, index)
+        if previous is None or any(other.entry == previous for other in index.values()):
             return
         for suffix in (_EVENTS, _REJECTED):
             (folder() / previous).with_suffix(suffix).unlink(missing_ok=True)
@@ -241,20 +288,27 @@ def file_hash(path: Path) -> str:
     index_path = folder() / _INDEX if folder() else None
     index = _read_index(index_path)
     known = index.get(str(path))
-    if known and known[:3] == seen:
-        return known[3]
+    if known is not None and known.seen == seen:
+        return known.sha256
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if index_path is not None:
         index = _read_index(index_path)  # as it is now: another thread may have written it meanwhile
         known = index.get(str(path))
-        index[str(path)] = seen + [digest] + (known[4:5] if known else [])
+        index[str(path)] = IndexEntry(seen, digest, known.entry if known else None)
         try:
             index_path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic(index_path, lambda p: p.write_text(json.dumps(index)))
+            _write_index(index_path, index)
         except OSError:
             pass
     return digest
+
+
+def _schema_version() -> str:
+    """The parts of the event schema a stored result depends on: the columns with their types, the
+    event taxonomy and the precision levels (not the descriptions)."""
+    columns = [(c.name, c.kind, c.required, c.derived) for c in schema.COLUMNS]
+    return json.dumps(["schema", columns, schema.EVENT_TYPES, list(schema.GEO_PRECISION_LABELS)])
 
 
 def _environment() -> str:
@@ -265,18 +319,23 @@ def _environment() -> str:
     for layer in ("regions", "border"):
         layer_path = config.geo_path(layer)
         digest.update(layer_path.read_bytes() if layer_path.exists() else b"missing")
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
-def _read_index(index_path: Path | None) -> dict:
+def _read_index(index_path: Path | None) -> dict[str, IndexEntry]:
+    """The index: resolved path → :class:`IndexEntry`; entries it cannot read are left out."""
     if index_path is None:
         return {}
     try:
-        return json.loads(index_path.read_text())
+        stored = json.loads(index_path.read_text())
     except (OSError, ValueError):
         return {}
+    entries = {name: IndexEntry.from_json(value) for name, value in stored.items()} if isinstance(stored, dict) else {}
+    return {name: entry for name, entry in entries.items() if entry is not None}
+
+
+def _write_index(index_path: Path, index: dict[str, IndexEntry]) -> None:
+    _atomic(index_path, lambda p: p.write_text(json.dumps({name: entry.to_json() for name, entry in index.items()})))
 
 
 def _atomic(target: Path, write) -> None:
