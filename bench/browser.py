@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 
 import common  # noqa: E402
 import generate  # noqa: E402
+from devserver import StreamlitServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -42,39 +39,6 @@ _FINGERPRINT = """() => {
     w.map.eachLayer((l) => { if (l._latlng) { n += 1; s += l._latlng.lat * (n % 7 + 1); } });
     return n ? n + ":" + s.toFixed(4) : null;
 }"""
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(script: str, events: Path) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    log = (common.OUT / f"streamlit_{Path(script).stem}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=common.ROOT, env={**os.environ, "MAPDATA_EVENTS": str(events)}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return proc, url
-        except OSError:
-            time.sleep(0.3)
-    stop(proc)
-    raise RuntimeError("streamlit did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
 
 
 def wait_drawn(page, before: str | None, timeout_s: float = TIMEOUT_S) -> tuple[str, float] | None:
@@ -100,7 +64,8 @@ def wait_drawn(page, before: str | None, timeout_s: float = TIMEOUT_S) -> tuple[
 def measure(script: str, events: Path, runs: int, visitors: int | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    proc, url = start(script, events)
+    server = StreamlitServer.start(script, events=events, log=common.OUT / f"streamlit_{Path(script).stem}.log")
+    url = server.url
     sent = []
     result = {"page_load": [], "filter": [], "bytes": [], "new_visitor": []}
     try:
@@ -138,7 +103,7 @@ def measure(script: str, events: Path, runs: int, visitors: int | None = None) -
                 context.close()
             browser.close()
     finally:
-        stop(proc)
+        server.stop()
     return result
 
 

@@ -56,12 +56,9 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -72,9 +69,10 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from mapdata import FilterSpec, filter_events, load_dataset  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 import st_protocol  # noqa: E402
 import websockets  # noqa: E402
+from devserver import StreamlitServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -144,60 +142,9 @@ DONE_JS = """([expected, before]) => {
 # the server and /proc
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``streamlit run app.py`` on the embedded data, in its own process group."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        OUT.mkdir(parents=True, exist_ok=True)
-        self.log_path = OUT / "streamlit_load_test.log"
-        env = {k: v for k, v in os.environ.items() if k != "MAPDATA_EVENTS"}
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.pgid = self.process.pid
-
-    def wait_healthy(self, timeout_s: float = 90) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"streamlit not healthy after {timeout_s:.0f} s; see {self.log_path}")
-
-    def pids(self) -> list[int]:
-        return [pid for pid, info in _proc_table().items() if info["pgid"] == self.pgid]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.pgid, signal.SIGTERM)
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.pgid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        try:  # stragglers of the group (none expected)
-            os.killpg(self.pgid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+def server_pids(server: StreamlitServer) -> list[int]:
+    """The processes of the server's process group."""
+    return [pid for pid, info in _proc_table().items() if info["pgid"] == server.pgid]
 
 
 def _proc_table() -> dict[int, dict]:
@@ -253,7 +200,7 @@ class CpuSnapshot:
     machine: tuple[int, int]
 
     @classmethod
-    def take(cls, server: Server) -> "CpuSnapshot":
+    def take(cls, server: StreamlitServer) -> "CpuSnapshot":
         table = _proc_table()
         ours = _descendants(os.getpid(), table)
         srv = {pid: info["ticks"] for pid, info in table.items() if info["pgid"] == server.pgid}
@@ -592,7 +539,7 @@ except ImportError:  # pragma: no cover
 # the run
 
 
-async def load(server: Server, args, expected: Expected) -> dict:
+async def load(server: StreamlitServer, args, expected: Expected) -> dict:
     if args.client == "protocol":
         warm = st_protocol.Client(server.url)  # warm-up (not measured): the first run loads the events once
         await warm.connect()
@@ -616,7 +563,7 @@ async def load(server: Server, args, expected: Expected) -> dict:
                 pass
 
 
-async def measure(server: Server, args, expected: Expected, kind: type, browser) -> dict:
+async def measure(server: StreamlitServer, args, expected: Expected, kind: type, browser) -> dict:
     """Run ``args.sessions`` sessions of ``kind`` until the deadline; times, CPU and memory."""
     global _HARNESS_CPU_AT_START
     rng = random.Random(args.seed)
@@ -634,7 +581,7 @@ async def measure(server: Server, args, expected: Expected, kind: type, browser)
 
     async def sample_rss() -> None:
         while True:
-            rss_peak["kb"] = max(rss_peak["kb"], sum(_status_kb(pid, "VmRSS") for pid in server.pids()))
+            rss_peak["kb"] = max(rss_peak["kb"], sum(_status_kb(pid, "VmRSS") for pid in server_pids(server)))
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample_rss())
@@ -645,7 +592,7 @@ async def measure(server: Server, args, expected: Expected, kind: type, browser)
     end_at = time.monotonic()
     cpu = cpu_split(start, CpuSnapshot.take(server))  # the deadline or the last action's end, whichever is later
     load_after = os.getloadavg()
-    hwm = sum(_status_kb(pid, "VmHWM") for pid in server.pids())
+    hwm = sum(_status_kb(pid, "VmHWM") for pid in server_pids(server))
     return {"totals": totals, "seconds": seconds, "elapsed": end_at - t0, "cpu": cpu, "rss_peak_kb": rss_peak["kb"],
             "hwm_kb": hwm, "load_before": load_before, "load_after": load_after}
 
@@ -745,9 +692,9 @@ def main(argv: list[str] | None = None) -> int:
     expected = Expected()
     print(f"embedded data: {len(expected.data.events)} events; expected Events per filter: "
           + ", ".join(expected.text(FilterSpec.from_query(q)) for q in FILTERS))
-    server = Server()
+    server = None
     try:
-        server.wait_healthy()
+        server = StreamlitServer.start("app.py", log=OUT / "streamlit_load_test.log")
         print(f"server {server.url} (pid {server.process.pid}); "
               f"{args.sessions} sessions for {min(args.seconds, MAX_SECONDS):g} s …", flush=True)
         run = asyncio.run(load(server, args, expected))
@@ -755,7 +702,8 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; server stopped", file=sys.stderr)
         return 130
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     return report(args, run)
 
 

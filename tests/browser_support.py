@@ -1,19 +1,14 @@
-"""Helpers for tests/test_browser.py: the Streamlit server, the external-request recorder and
-small waits that understand the app (metrics, the streamlit-folium map iframe, the details panel).
+"""Helpers for the browser tests: where they put logs and screenshots, the external-request
+recorder and small waits that understand the app (metrics, the streamlit-folium map iframe, the
+details panel). The server itself comes from ``devserver.py`` (shared with bench/).
 
-Not a test module and not a conftest: test_browser.py imports it (tests/ is on sys.path under
+Not a test module and not a conftest: the browser tests import it (tests/ is on sys.path under
 pytest's default import mode).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -31,7 +26,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CREDITS_TEXT = "each record links its source"
 """From ui.credits(), the last element of every page: seen = the page script ran to its end."""
 
-SERVER_START_TIMEOUT_S = 90
 APP_TIMEOUT_MS = 60_000
 RERUN_TIMEOUT_MS = 30_000
 
@@ -60,83 +54,6 @@ def local_only_context(browser):
     context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
                   or route.request.url.startswith(("data:", "blob:")) else route.abort())
     return context
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class StreamlitServer:
-    """``streamlit run serve.py`` (the README's command; or another script) in its own process
-    group, logging to test-artifacts/streamlit.log."""
-
-    port: int
-    process: subprocess.Popen
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @classmethod
-    def start(cls, events: Path | None = None, log_name: str = "streamlit.log", script: str = "serve.py") -> "StreamlitServer":
-        """Start the app on the embedded data, or on ``events`` (MAPDATA_EVENTS)."""
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if k != "MAPDATA_EVENTS"}
-        if events is not None:
-            env["MAPDATA_EVENTS"] = str(events)
-        ARTIFACTS.mkdir(exist_ok=True)
-        log_path = ARTIFACTS / log_name
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-                 "--server.port", str(port), "--server.address", "127.0.0.1",
-                 # no reloads while other files change under a running suite; less CPU
-                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        server = cls(port, process, log_path)
-        try:
-            server._wait_healthy()
-        except BaseException:
-            server.stop()
-            raise
-        return server
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"streamlit not healthy after {SERVER_START_TIMEOUT_S}s:\n{self.log_tail()}")
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,10 +20,11 @@ import sys
 import pytest
 
 from browser_support import (
-    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, ROOT, VIEWPORT, ExternalRequests, StreamlitServer,
+    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, ROOT, VIEWPORT, ExternalRequests,
     click_picked_incident, details_cells, events_metric, map_frame, metrics, pick_incident, query, wait_for_incidents,
     require_browser_and_assets, wait_for_page,
 )
+from devserver import StreamlitServer
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +75,7 @@ def colours() -> list[str]:
 @pytest.fixture(scope="module")
 def server():
     require_browser_and_assets()
-    server = StreamlitServer.start()
+    server = StreamlitServer.start(log=ARTIFACTS / "streamlit.log")
     yield server
     server.stop()
 
@@ -385,7 +386,7 @@ def test_a_filter_change_keeps_the_users_zoom_and_centre(page, server, count, co
 def test_streamlit_run_app_py_serves_the_same_map(new_context, count, colours):
     """The README starts the app with serve.py (libraries loaded before the first visitor);
     ``streamlit run app.py``, Streamlit's usual way, must serve the same working map."""
-    plain = StreamlitServer.start(script="app.py", log_name="streamlit-app-py.log")
+    plain = StreamlitServer.start("app.py", log=ARTIFACTS / "streamlit-app-py.log")
     try:
         page = new_context().new_page()
         page.goto(plain.url)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from browser_support import (
-    CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, StreamlitServer, local_only_context, require_browser_and_assets, wait_for_page,
+    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, local_only_context, require_browser_and_assets, wait_for_page,
 )
+from devserver import StreamlitServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ UPLOAD = DATA / "import_acled.csv"
 @pytest.fixture(scope="module")
 def browser_and_server():
     require_browser_and_assets()
-    server = StreamlitServer.start(log_name="streamlit-import.log")
+    server = StreamlitServer.start(log=ARTIFACTS / "streamlit-import.log")
     try:
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)

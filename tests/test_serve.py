@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import urllib.request
 
-from browser_support import StreamlitServer
+from browser_support import ARTIFACTS
+from devserver import StreamlitServer
 
 
 def test_the_server_starts_when_the_preload_fails(tmp_path, monkeypatch):
     monkeypatch.setenv("MAPDATA_GEO_DIR", str(tmp_path))  # no boundary layers there
-    server = StreamlitServer.start(log_name="streamlit-serve-no-layers.log")
+    server = StreamlitServer.start(log=ARTIFACTS / "streamlit-serve-no-layers.log")
     try:
         with urllib.request.urlopen(server.url + "/_stcore/health", timeout=10) as response:
             assert response.read() == b"ok"

@@ -9,9 +9,10 @@ import re
 import pytest
 
 from browser_support import (
-    CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, StreamlitServer, click_picked_incident, local_only_context, pick_incident,
+    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, click_picked_incident, local_only_context, pick_incident,
     require_browser_and_assets, wait_for_page,
 )
+from devserver import StreamlitServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -51,7 +52,7 @@ def hostile_events(tmp_path_factory):
 @pytest.fixture(scope="module")
 def hostile_page(hostile_events):
     require_browser_and_assets()
-    server = StreamlitServer.start(events=hostile_events, log_name="streamlit-xss.log")
+    server = StreamlitServer.start(events=hostile_events, log=ARTIFACTS / "streamlit-xss.log")
     dialogs: list[str] = []
     try:
         with sync_api.sync_playwright() as playwright:
