@@ -8,10 +8,11 @@ that produced the result (:data:`CODE_VERSION`), the boundary layers, the settin
 and today's date (a row dated in the future becomes valid later). Editing the code in a way that
 does not change its results (a docstring, a faster path) keeps every entry. Hashing a large file
 takes a moment, so a small index keeps each path's size, modification time and inode with its
-hash (an :class:`IndexEntry`) and reuses the hash while they are unchanged, as git's index does. An entry's name begins with the size of the file it came from,
-so a file of a size no entry has is known to be new without hashing it; its hash is then taken
-in a background thread while the file is loaded (:func:`fill`), and the entry can be written in
-the background too (:meth:`Filling.store_later`).
+hash (an :class:`IndexEntry`) and reuses the hash while they are unchanged, as git's index
+does. An entry's name begins with the size of the file it came from, so a file of a size no
+entry has is known to be new without hashing it; its hash is then taken in a background thread
+while the file is loaded (:func:`fill`), and the entry can be written in the background too
+(:meth:`Filling.store_later`).
 
 The events are stored as uncompressed Arrow IPC (Feather v2): reading maps the file and hands its
 string buffers to pandas without copying or decoding, so the file is about as large as the
@@ -76,7 +77,8 @@ def key(path: Path, day: date | None = None) -> str | None:
 
 
 def _key(size: int, digest: str, day: date) -> str:
-    parts = [f"format {FORMAT_VERSION}", f"code {CODE_VERSION}", _schema_version(), digest, day.isoformat(), _environment()]
+    parts = [f"format {FORMAT_VERSION}", f"code {CODE_VERSION}", _schema_version(), digest, day.isoformat(),
+             _environment()]
     return f"{size}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 

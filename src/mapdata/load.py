@@ -643,10 +643,10 @@ def _bad_urls(url: pd.Series) -> np.ndarray:
 
 
 def _plain_urls(cells: pa.ChunkedArray) -> np.ndarray:
-    """Cells that certainly follow :data:`mapdata.schema.WEB_URL_RULE`. When the whole column is printable ASCII
-    without spaces, a cell matches exactly when it starts with "http://" or "https://" and goes on
-    after it (other spellings of the scheme are left unsure); otherwise Arrow's RE2 checks
-    :data:`_URL_PLAIN`."""
+    """Cells that certainly follow :data:`mapdata.schema.WEB_URL_RULE`. When the whole column is
+    printable ASCII without spaces, a cell matches exactly when it starts with "http://" or
+    "https://" and goes on after it (other spellings of the scheme are left unsure); otherwise
+    Arrow's RE2 checks :data:`_URL_PLAIN`."""
     if any(_outside_printable(data) for data in _cell_bytes(cells)):
         plain = pc.match_substring_regex(cells, _URL_PLAIN)
     else:
