@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import LineString, box
 
 from mapdata import layers
+from mapdata.layers import incidents, symbology
 from mapdata.assets import external_urls, use_local_assets
 from mapdata.errors import GeoDataError, MissingColumnsError
 
@@ -81,8 +82,10 @@ def test_one_feature_per_event_with_only_popup_properties(events):
 def test_precision_symbols_and_uncertainty_circles(events):
     group = layers.incident_layer(events)
     html = folium.Map(tiles=None).add_child(group).get_root().render()
-    assert 'o.dashArray = "3 3"' in html  # hollow dashed ring for precision 3
-    assert f"radius: {layers.UNCERTAINTY_RADIUS_M}" in html and "interactive: false" in html
+    # the browser styles markers from the symbology table (evaluated in node: test_layers_symbology.py)
+    assert symbology.table_json() in html and incidents.POINT_TO_LAYER_JS in html and incidents.UNCERTAINTY_CIRCLE_JS in html
+    assert symbology.PRECISION_STYLES[3]["dashArray"] == "3 3" and symbology.PRECISION_STYLES[3]["fillOpacity"] == 0  # hollow dashed ring
+    assert '"uncertainty_radius_m":%d' % layers.UNCERTAINTY_RADIUS_M in html and "interactive: false" in html
     geojsons = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
     halos = geojsons[0].data["features"]
     assert len(halos) == int((events["geo_precision"] == 3).sum())

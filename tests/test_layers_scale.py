@@ -28,7 +28,7 @@ def _html(group: folium.FeatureGroup) -> str:
 
 
 def test_above_the_detail_limit_markers_are_compact_canvas_points(events, monkeypatch):
-    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    monkeypatch.setattr(layers.incidents, "DETAIL_LIMIT", 3)
     html = _html(layers.incident_layer(events))
     assert "L.canvas" in html and "L.geoJson" not in html
     assert all(f'"{event_id}"' in html for event_id in events["event_id"])
@@ -37,7 +37,7 @@ def test_above_the_detail_limit_markers_are_compact_canvas_points(events, monkey
 
 
 def test_above_the_point_limit_events_are_counted_in_grid_cells(events, monkeypatch):
-    monkeypatch.setattr(layers, "POINT_LIMIT", 3)
+    monkeypatch.setattr(layers.incidents, "POINT_LIMIT", 3)
     cells = layers.grid_cells(events)
     assert cells["events"].sum() == len(events)
     assert cells["region_only"].sum() == int((events["geo_precision"] == 3).sum())
@@ -57,7 +57,7 @@ def test_grid_cells_of_one_cell_size(events):
 
 
 def test_in_view_keeps_the_visible_events_when_few_enough(events, monkeypatch):
-    monkeypatch.setattr(layers, "POINT_LIMIT", 3)
+    monkeypatch.setattr(layers.incidents, "POINT_LIMIT", 3)
     x, y = events.geometry.x.iloc[0], events.geometry.y.iloc[0]
     tight = {"_southWest": {"lat": y - 1e-6, "lng": x - 1e-6}, "_northEast": {"lat": y + 1e-6, "lng": x + 1e-6}}
     visible = layers.in_view(events, tight)
@@ -67,7 +67,7 @@ def test_in_view_keeps_the_visible_events_when_few_enough(events, monkeypatch):
 
 
 def test_heat_map_of_many_events_merges_equal_points_but_keeps_the_weight(events, monkeypatch):
-    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    monkeypatch.setattr(layers.incidents, "DETAIL_LIMIT", 3)
     doubled = pd.concat([events, events], ignore_index=True)
     group = layers.heat_layer(doubled, weight_by_fatalities=True)
     heat = next(c for c in group._children.values() if isinstance(c, folium.plugins.HeatMap))
@@ -76,7 +76,7 @@ def test_heat_map_of_many_events_merges_equal_points_but_keeps_the_weight(events
 
 
 def test_canvas_data_cannot_close_the_script_tag(events, monkeypatch):
-    monkeypatch.setattr(layers, "DETAIL_LIMIT", 3)
+    monkeypatch.setattr(layers.incidents, "DETAIL_LIMIT", 3)
     events = events.copy()
     events.loc[0, "event_id"] = "X</script><script>alert(1)"
     assert "</script><script>alert(1)" not in _html(layers.incident_layer(events))
