@@ -62,9 +62,9 @@ class RawScriptGeoJson(folium.GeoJson):
     Overrides ``render`` for speed: folium's (via branca's ``MacroElement.render``) wraps the text
     of the template's ``script`` macro in a new ``branca.element.Element``, i.e. a new Jinja
     template, which parses the whole GeoJSON text again (a large share of a rerun's server time
-    for region outlines and a few thousand markers). This render does what folium's does — adds
-    the layer to its parent when shown, renders the children, writes the ``script`` macro — but
-    writes the script as :class:`Raw` text. The styles come with the features, so there is no style
+    for region outlines and a few thousand markers). This render does what folium's does, in the
+    same order — adds the layer to its parent when shown, writes the ``script`` macro, renders the
+    children — but writes the script as :class:`Raw` text. The styles come with the features, so there is no style
     map to compute; with a style or highlight function folium's own render is used.
     """
 
@@ -76,9 +76,9 @@ class RawScriptGeoJson(folium.GeoJson):
         if self.show:
             self.add_child(ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
                            name=self.get_name() + "_add")
+        self.get_root().script.add_child(Raw(_macro(self, "script", kwargs)), name=self.get_name())
         for child in self._children.values():
             child.render(**kwargs)
-        self.get_root().script.add_child(Raw(_macro(self, "script", kwargs)), name=self.get_name())
 
 
 class CanvasMarkers(MacroElement):
