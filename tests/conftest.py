@@ -43,3 +43,14 @@ def joined_events(small_regions, small_border):
 
     events = load_events(DATA / "events_valid.csv").events
     return join_regions(events, small_regions, small_border)
+
+
+@pytest.fixture
+def events():
+    """tests/data/layers_events.csv as a point GeoDataFrame: six incidents covering every type of
+    marker the map layers draw (precision 1-3, a missing fatality figure, a large one)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    frame = pd.read_csv(DATA / "layers_events.csv")
+    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")

@@ -20,11 +20,6 @@ DATA = Path(__file__).parent / "data"
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
-@pytest.fixture
-def events() -> gpd.GeoDataFrame:
-    frame = pd.read_csv(DATA / "layers_events.csv")
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")
-
 
 @pytest.fixture
 def regions() -> gpd.GeoDataFrame:

@@ -4,18 +4,15 @@ upgrade that changes what they rely on fails here, loudly, instead of silently o
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import folium
 import geopandas as gpd
-import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
 from mapdata import layers
 from mapdata.layers import elements, incidents, regions
 
-DATA = Path(__file__).parent / "data"
 _ID = re.compile(r"_[0-9a-f]{32}")
 _VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>")
 
@@ -33,9 +30,7 @@ def _page(geojson_class: type, data: dict, **options) -> str:
     return _same_ids(m.get_root().render())
 
 
-def _incident_data() -> dict:
-    frame = pd.read_csv(DATA / "layers_events.csv")
-    events = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")
+def _incident_data(events: gpd.GeoDataFrame) -> dict:
     group = layers.incident_layer(events)
     return next(c for c in reversed(group._children.values()) if isinstance(c, folium.GeoJson)).data
 
@@ -47,11 +42,11 @@ def _region_data() -> dict:
 
 
 @pytest.mark.parametrize("case", ["incidents", "regions", "border", "hidden"])
-def test_raw_script_geojson_writes_exactly_what_folium_geojson_writes(case):
+def test_raw_script_geojson_writes_exactly_what_folium_geojson_writes(case, events):
     border = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": LineString([(45.5, 40.8), (45.52, 41.0)]).__geo_interface__}]}
     data, options = {
-        "incidents": (_incident_data(), {"point_to_layer": folium.JsCode(incidents.POINT_TO_LAYER_JS), "on_each_feature": incidents._BIND_POPUP}),
+        "incidents": (_incident_data(events), {"point_to_layer": folium.JsCode(incidents.POINT_TO_LAYER_JS), "on_each_feature": incidents._BIND_POPUP}),
         "regions": (_region_data(), {"on_each_feature": regions._BIND_TOOLTIP}),
         "border": (border, {"tooltip": folium.Tooltip(layers.BORDER_TOOLTIP, sticky=True)}),
         "hidden": (border, {"show": False, "interactive": False}),

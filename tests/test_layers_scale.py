@@ -5,22 +5,11 @@ The size limits are lowered with monkeypatch so that the small real fixture exer
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import folium
-import geopandas as gpd
 import pandas as pd
 import pytest
 
 from mapdata import layers
-
-DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def events() -> gpd.GeoDataFrame:
-    frame = pd.read_csv(DATA / "layers_events.csv")
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")
 
 
 def _html(group: folium.FeatureGroup) -> str:

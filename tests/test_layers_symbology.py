@@ -4,28 +4,18 @@ legends list exactly its entries, and Python and JavaScript compute the same mar
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import folium
-import geopandas as gpd
-import pandas as pd
 import pytest
 
 from mapdata import layers, schema
 from mapdata.layers import canvas, incidents, legend, symbology
 from node_support import drawn_by, needs_node
 
-DATA = Path(__file__).parent / "data"
 FATALITIES = [None, 0, 1, 2, 3, 4, 10, 57, 100, 392, 420, 1000, 250_000]
 _ROW = re.compile(r"<div style='display:flex;align-items:center;gap:6px'>(<svg.*?</svg>)<span>(.*?)</span></div>")
 _CIRCLE = re.compile(r"<circle cx='11' cy='11' r='([\d.]+)' fill='(#\w+)' fill-opacity='([\d.]+)' stroke='(#\w+)'"
                      r" stroke-width='([\d.]+)'(?: stroke-dasharray='([\d ]+)')?/>")
-
-
-@pytest.fixture
-def events() -> gpd.GeoDataFrame:
-    frame = pd.read_csv(DATA / "layers_events.csv")
-    return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame.longitude, frame.latitude), crs="EPSG:4326")
 
 
 def _html(group: folium.FeatureGroup) -> str:
