@@ -12,13 +12,12 @@ import pytest
 from shapely.geometry import LineString, box
 
 from mapdata import layers
-from mapdata.layers import incidents, symbology
 from mapdata.assets import external_urls, use_local_assets
 from mapdata.errors import GeoDataError, MissingColumnsError
+from mapdata.layers import incidents, symbology
 
 DATA = Path(__file__).parent / "data"
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-
 
 
 @pytest.fixture

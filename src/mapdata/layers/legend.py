@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 
-from folium.template import Template
 from branca.element import MacroElement
+from folium.template import Template
 
 from mapdata import schema
 from mapdata.layers import symbology as sym
