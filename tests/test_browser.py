@@ -156,6 +156,14 @@ def test_map_draws_every_incident(page, server, count, colours):
     expect(events_metric(page)).to_have_text(f"{expected:,}")
 
 
+def test_the_map_frame_lets_the_reader_zoom(page, server, count, colours):
+    """WCAG 1.4.4: no viewport meta in the map's frame forbids zooming (folium's own does)."""
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    viewports = map_frame(page).eval_on_selector_all('meta[name="viewport"]', "ms => ms.map(m => m.content)")
+    assert viewports and not [v for v in viewports if "user-scalable=no" in v or "maximum-scale=1" in v], viewports
+
+
 def test_date_slider_by_keyboard_filters_the_map(page, server, count, colours):
     open_page(page, server)
     wait_for_incidents(page, count(), colours)
