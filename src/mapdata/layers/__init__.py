@@ -21,7 +21,6 @@ from mapdata.layers.canvas import GRID_TARGET_CELLS, grid_cells
 from mapdata.layers.heat import heat_layer
 from mapdata.layers.incidents import DETAIL_LIMIT, POINT_LIMIT, event_id_from_tooltip, in_view, incident_layer
 from mapdata.layers.legend import legend_html
-from mapdata.layers.links import BOUNDARY_ATTRIBUTION
 from mapdata.layers.popups import details_html
 from mapdata.layers.regions import DISPLAY_GEOMETRY, DISPLAY_TOLERANCE_DEG, display_regions, region_layer
 from mapdata.layers.symbology import (
@@ -34,7 +33,7 @@ from mapdata.layers.symbology import (
 )
 
 __all__ = [
-    "BACKGROUND", "BORDER_TOOLTIP", "BOUNDARY_ATTRIBUTION", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
+    "BACKGROUND", "BORDER_TOOLTIP", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS",
     "UNCERTAINTY_RADIUS_M", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
     "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer",

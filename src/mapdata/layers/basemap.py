@@ -7,10 +7,10 @@ from collections.abc import Sequence
 import folium
 from branca.element import Element
 
+from mapdata import credits
 from mapdata.layers import symbology as sym
 from mapdata.layers.elements import Attribution, ZoomableMap
 from mapdata.layers.frames import check_bounds
-from mapdata.layers.links import BOUNDARY_ATTRIBUTION
 
 
 def base_map(bounds: Sequence[float], tiles: bool = False) -> folium.Map:
@@ -30,6 +30,6 @@ def base_map(bounds: Sequence[float], tiles: bool = False) -> folium.Map:
         zoom_delta=0.5,
     )
     m.get_root().header.add_child(Element(f"<style>.leaflet-container {{ background: {sym.BACKGROUND}; }}</style>"))
-    Attribution(BOUNDARY_ATTRIBUTION).add_to(m)
+    Attribution(credits.BOUNDARIES_HTML).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m

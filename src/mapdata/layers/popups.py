@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 
 from mapdata import schema
-from mapdata.layers.links import is_web_url
 
 
 def tooltip(row: dict, date: str) -> str:
@@ -40,7 +39,7 @@ def details_html(record: dict[str, str]) -> str:
     rows = []
     for label, value in record.items():
         text = html.escape(str(value)).replace("\n", "<br>")
-        if label == "Source URL" and is_web_url(str(value)):
+        if label == "Source URL" and schema.is_web_url(str(value)):
             text = f'<a href="{html.escape(str(value), quote=True)}" target="_blank" rel="noopener noreferrer">{text}</a>'
         rows.append(f"<dt>{html.escape(label)}</dt><dd>{text}</dd>")
     style = ("<style>.incident-details{display:grid;grid-template-columns:11rem 1fr;gap:.35rem 1rem;margin:0}"
@@ -58,6 +57,6 @@ def _date_label(date: str, precision: str) -> str:
 
 def _source_link(source: str, url: str) -> str:
     label = html.escape(source or url or "source")
-    if not is_web_url(url):
+    if not schema.is_web_url(url):
         return label
     return f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{label}</a>'
