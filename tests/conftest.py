@@ -21,6 +21,14 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
+def plotted_across_the_line() -> set[str]:
+    """The rows of data/events.csv that data/README.md lists as plotted across the line from the reported side."""
+    numbers = (74, 75, 78, 79, 80, 81, 108, 111, 114, 116, 117, 120,
+               135, 137, 138, 139, 152, 191, 196, 199, 216, 219, 223)
+    return {f"AZARM-{n:04d}" for n in numbers}
+
+
+@pytest.fixture(scope="session")
 def small_regions():
     """A real subset of the shipped regions layer (tests/data/regions_small.geojson)."""
     from mapdata.geo import load_regions

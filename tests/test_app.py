@@ -53,7 +53,7 @@ def test_every_page_runs_without_exception(page):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert at.title[0].value == "Conflict-incident map"
-    assert events_metric(at) == 126
+    assert events_metric(at) == 224
     assert "Boundaries: geoBoundaries" in " ".join(c.value for c in at.caption), "licences are credited on every page"
 
 
@@ -106,7 +106,7 @@ def test_a_bad_link_warns_and_shows_everything():
     at = app("app.py", region="Atlantis", fat_min="many")
     assert not at.exception
     assert any("could not be used" in w.value for w in at.warning)
-    assert events_metric(at) == 126
+    assert events_metric(at) == 224
 
 
 def test_choosing_rows_on_the_regions_page_filters_every_page():
@@ -152,4 +152,4 @@ def test_time_window_shows_one_month_at_a_time(data):
     caption = next(c.value for c in at.caption if c.value.startswith("Window 3 of"))
     first = data.events["event_date"].min()
     month = data.events[(data.events["event_date"].dt.year == first.year) & (data.events["event_date"].dt.month == first.month + 2)]
-    assert f"· {len(month)} of 126 events" in caption
+    assert f"· {len(month)} of 224 events" in caption

@@ -76,11 +76,11 @@ def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_serv
     other = local_only_context(browser).new_page()
     other.goto(server.url + "/")
     wait_for_page(other)
-    assert _events_metric(other) == "126"
+    assert _events_metric(other) == "224"
     other_ids = set()
     for _ in range(60):
         other_ids = _incident_ids(other)
-        if len(other_ids) == 126:
+        if len(other_ids) == 224:
             break
         other.wait_for_timeout(500)
-    assert len(other_ids) == 126 and not (other_ids & expected), "another visitor never sees the upload"
+    assert len(other_ids) == 224 and not (other_ids & expected), "another visitor never sees the upload"

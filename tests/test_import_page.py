@@ -32,7 +32,7 @@ def test_upload_shows_the_report_and_explores_the_file_merged(tmp_path):
     assert at.subheader[0].value == "Report for events_bad.csv"
     values = {m.label: m.value for m in at.metric}
     assert values["Accepted"] == "3" and values["Rejected"] == "14"
-    assert events_metric(at) == 126 + 3, "merged with the embedded events by default"
+    assert events_metric(at) == 224 + 3, "merged with the embedded events by default"
     rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns)
     assert set(rejected["row"]) >= {3, 4, 5}
 
@@ -42,14 +42,14 @@ def test_explore_the_file_alone_then_back_to_the_embedded_events():
     path = DATA / "events_valid.csv"
     at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
     next(b for b in at.button if b.label == "Check and import").click().run()
-    assert events_metric(at) == 126, "all nine ids already exist in the app's data: none merged twice"
+    assert events_metric(at) == 224, "all nine ids already exist in the app's data: none merged twice"
     at.radio(key="data_source").set_value("upload").run()
     assert events_metric(at) == 9
     at.switch_page("pages/3_Data_and_export.py").run()
     assert events_metric(at) == 9, "every page explores the chosen data"
     at.switch_page("pages/5_Import.py").run()
     at.radio(key="data_source").set_value("embedded").run()
-    assert events_metric(at) == 126
+    assert events_metric(at) == 224
 
 
 def test_an_import_is_invisible_to_another_session():
@@ -57,9 +57,9 @@ def test_an_import_is_invisible_to_another_session():
     path = DATA / "events_bad.csv"
     first.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
     next(b for b in first.button if b.label == "Check and import").click().run()
-    assert events_metric(first) == 129
+    assert events_metric(first) == 227
     second = import_page()
-    assert events_metric(second) == 126
+    assert events_metric(second) == 224
     assert not any(s.value.startswith("Report for") for s in second.subheader)
 
 

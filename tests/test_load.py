@@ -31,7 +31,7 @@ def test_valid_file_loads_every_row_with_schema_types(data_dir):
 def test_embedded_dataset_is_fully_valid(repo_root):
     loaded = load_events(repo_root / "data" / "events.csv")
     events, rejected = loaded.events, loaded.rejected
-    assert len(events) == 126 and rejected.empty
+    assert len(events) == 224 and rejected.empty
     assert events["source_url"].str.match(r"https?://").all()
     assert events["event_id"].is_unique
 
