@@ -12,9 +12,13 @@ st.markdown(
     """
 **Events.** The embedded dataset holds incidents compiled from public reporting: news agencies,
 defence-ministry statements as reported by media, Crisis Group CrisisWatch and Wikipedia. Every
-record names its source and links it; casualty figures say who claimed them. Nothing is inferred:
-an empty fatality cell means no acknowledged figure, not zero. Actor order does not say who started
-an incident; most incidents are blamed by each side on the other, and many rest on one side's account.
+record names its source and links it; casualty figures say who claimed them. Nothing is invented:
+where a detail is inferred from context (a year, a day of the week, a province), the record's notes say
+so, and an empty fatality cell means no acknowledged figure, not zero. The passages supporting each
+record, quoted verbatim with their URLs, and the origin of each coordinate are in `data/sources/`
+(see `data/README.md`). Actor order does not say who started an incident; most incidents are blamed
+by each side on the other, and many rest on one side's account. Landmine and unexploded-ordnance
+explosions name an "Unidentified (…)" actor, because who laid a mine is one side's attribution.
 
 **Coding.** Event types and sub-types follow ACLED's taxonomy. Fatalities count the deaths a side
 acknowledged for its own forces (or a neutral source). For multi-site episodes the sources give totals
