@@ -9,7 +9,8 @@ import pytest
 
 from mapdata import schema
 from mapdata.errors import FileFormatError, MapdataError, MissingColumnsError
-from mapdata.load import REJECTED_COLUMNS, load_events
+from mapdata.load import load_events
+from mapdata.schema import REJECTED_COLUMNS
 
 
 def test_valid_file_loads_every_row_with_schema_types(data_dir):

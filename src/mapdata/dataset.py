@@ -16,9 +16,10 @@ import pandas as pd
 
 from . import cache, config
 from .geo import load_border, load_regions
-from .formats import ImportReport
 from .join import join_regions
-from .load import REJECTED_COLUMNS, Source, load_events
+from .load import load_events
+from .read import Source
+from .schema import REJECTED_COLUMNS, ImportReport
 
 
 @dataclass(frozen=True)

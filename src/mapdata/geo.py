@@ -18,8 +18,8 @@ import shapely
 
 from mapdata import config
 from mapdata.errors import GeoDataError
+from mapdata.schema import CRS
 
-CRS = "EPSG:4326"
 
 _REGION_COLUMNS = ("region_id", "name_en", "names_alt", "country_iso3", "admin_level", "source", "licence")
 _COUNTRY_COLUMNS = ("iso3", "name", "source", "licence")

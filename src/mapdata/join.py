@@ -40,8 +40,7 @@ _REGION_COLUMNS = {
     "country_iso3": "region_country",
     "admin_level": "region_level",
 }
-_MATCHES = ("inside", "nearest", "outside")
-_INSIDE, _NEAREST, _OUTSIDE = range(len(_MATCHES))
+_INSIDE, _NEAREST, _OUTSIDE = range(len(schema.REGION_MATCHES))
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -87,7 +86,7 @@ def join_regions(
         region = matches.region.ravel()[pick]
         for source, target in _REGION_COLUMNS.items():
             joined[target] = _strings_by_row(slim[source], region)
-        joined["region_match"] = pd.array(_MATCHES, dtype="str").take(matches.match[points.of])
+        joined["region_match"] = pd.array(schema.REGION_MATCHES, dtype="str").take(matches.match[points.of])
         joined["border_km"] = border_km.result()[points.of]
     joined["country_mismatch"] = matches.mismatch.ravel()[pick]
     return joined

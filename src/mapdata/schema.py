@@ -1,15 +1,19 @@
 """The event schema: every column, its type, whether it is required, and what it means.
 
-This module is the single owner of the schema. Loaders, joins, filters, exports, the app and
-the README's data dictionary all read column names and meanings from here.
+This module is the single owner of the schema and of the facts around it: the CRS, the
+region-match values, the source-URL rule, the rejected-rows table's columns and the import report. Loaders, joins,
+filters, exports, the app and the README's data dictionary all read them from here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import pandas as pd
 
 CRS = "EPSG:4326"
+"""The CRS of every event and boundary layer: WGS84 longitude/latitude."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,10 @@ GEO_PRECISION_LABELS: dict[int, str] = {
 }
 
 REGION_MATCHES: tuple[str, ...] = ("inside", "nearest", "outside")
+"""How the join found an event's region (the ``region_match`` column), in this order of codes."""
+
+REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "reason")
+"""The rejected-rows table: file, spreadsheet row (the header is row 1), column, raw value, reason."""
 
 SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("event_id", "str", "Unique identifier of the event (e.g. AZARM-0001).", required=True),
@@ -106,6 +114,43 @@ these."""
 def is_web_url(url: str) -> bool:
     """Whether ``url`` follows :data:`WEB_URL_RULE` (safe to show as a link)."""
     return re.fullmatch(WEB_URL_RULE, str(url)) is not None
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: the format and how it was chosen, row counts, and the geocoding report.
+
+    ``rows`` counts the data rows read (broken rows included); ``accepted + rejected == rows``.
+    ``geocoding`` has one line per row the geocoder worked on (see :mod:`mapdata.geocode`).
+    """
+
+    file: str
+    format: str
+    detected_by: str
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    geocoded: int = 0
+    geocoding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(), compare=False)
+
+    @property
+    def unresolved(self) -> pd.DataFrame:
+        """Geocoding lines for names that matched no place or several (rows left without coordinates)."""
+        if self.geocoding.empty:
+            return self.geocoding
+        return self.geocoding[self.geocoding["status"].isin(["ambiguous", "unmatched"])]
+
+    def summary_lines(self) -> list[str]:
+        """The report in plain lines, for the command line and the app."""
+        lines = [
+            f"{self.file}: format {self.format} ({self.detected_by})",
+            f"{self.rows} rows read: {self.accepted} accepted, {self.rejected} rejected; "
+            f"{self.geocoded} given coordinates by the offline geocoder",
+        ]
+        for row in self.unresolved.itertuples(index=False):
+            candidates = f"; candidates: {row.candidates}" if row.candidates else ""
+            lines.append(f"  row {row.row}, location {row.location!r}: {row.status} — {row.detail}{candidates}")
+        return lines
 
 
 def column(name: str) -> Column:

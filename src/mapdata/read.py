@@ -1,0 +1,329 @@
+"""Reading: an events file (path, bytes or file object) → a table of text cells.
+
+This is the one place that turns a file into text: every later stage (format conversion,
+geocoding, validation) starts from the table :func:`read_text_table` returns. File-level
+problems (empty, not text, not CSV, repeated header names, too many rows) raise a
+:class:`~mapdata.errors.FileFormatError` naming the file; a broken row becomes a rejected-row
+record, and the rows after it keep their own numbers.
+
+Two paths give the same table (``tests/test_read.py`` checks it on every fixture and on fuzzed
+files):
+
+- the fast path (:func:`read_fast`): Arrow's CSV reader reads a plain UTF-8 file straight from
+  its path (or from the uploaded bytes), checking UTF-8 as it converts the cells;
+- the careful path (:func:`read_careful`), for anything else (an empty or UTF-16 file, a second
+  byte-order mark, a NUL byte, invalid UTF-8, blank or repeated header names, rows Arrow
+  refuses): Python's decoder for the exact message, then pandas' C reader, which reports each
+  bad line by number.
+
+Cells are stripped only in the columns where some cell begins or ends with a byte that can be
+part of whitespace; headers are normalised by :func:`header_key`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import warnings
+from os import PathLike
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from . import config
+from .errors import FileFormatError
+
+Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
+"""What can be read: a path, raw bytes, or a binary or text file object."""
+
+TEXT = pd.api.types.pandas_dtype("str")
+"""The pandas dtype of the text table's columns (Arrow-backed strings)."""
+_BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
+_HEAD_BYTES = 1 << 20
+"""Bytes read to find the header line; a longer first line is left to the careful reader."""
+
+
+def read_text_table(source: Source, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Read ``source`` (``label`` names it in messages) the fast way if it can, else the careful way.
+
+    Returns the text table (normalised header names, stripped cells; its index is each record's
+    position, spreadsheet row - 2, so rows after a skipped broken row keep their numbers) and the
+    broken rows as rejected-row records (row, column, value, reason).
+    """
+    data = _path_or_bytes(source, label)
+    table = read_fast(data, label)
+    broken: list[dict] = []
+    if table is None:
+        table, broken = read_careful(data.read_bytes() if isinstance(data, Path) else data, label)
+    _check_row_limit(table.num_rows + len(broken), label)
+    frame = _to_frame(_header_keys(table, label))
+    del table  # the cells before stripping: not needed any more
+    if broken:
+        frame.index = _kept_positions(len(frame), broken)
+    return frame, broken
+
+
+def source_label(source: Source) -> str:
+    """How messages name ``source``: its path, its file name, or "<uploaded data>"."""
+    if isinstance(source, (str, PathLike)):
+        return str(source)
+    return getattr(source, "name", None) or "<uploaded data>"
+
+
+def header_key(name: object) -> str:
+    """A header name as the text table has it: stripped, lower case, spaces as underscores."""
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def _kept_positions(count: int, broken: list[dict]) -> pd.Index:
+    """Record positions (row number - 2) of the ``count`` rows kept when the careful reader skipped
+    the ``broken`` rows: the rows after a skipped one keep their own numbers."""
+    skipped = np.array([problem["row"] - 2 for problem in broken], dtype="int64")
+    candidates = np.arange(count + len(skipped), dtype="int64")
+    return pd.Index(candidates[~np.isin(candidates, skipped)][:count])
+
+
+def _check_row_limit(rows: int, label: str) -> None:
+    limit = config.get("MAX_ROWS")
+    if rows > limit:
+        raise FileFormatError(f"{label}: {rows:,} rows; the limit is {limit:,} (setting MAPDATA_MAX_ROWS). "
+                              "Split the file or filter it before loading")
+
+
+def _path_or_bytes(source: Source, label: str) -> Path | bytes:
+    """A path stays a path (Arrow reads the file itself); anything else is read into bytes."""
+    if isinstance(source, (str, PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileFormatError(f"{label}: no such file")
+        return path
+    return _read_bytes(source)
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def read_fast(data: Path | bytes, label: str) -> pa.Table | None:
+    """Arrow's reading of a plain UTF-8 file; None when the file needs the careful reader.
+
+    Arrow converts every cell as UTF-8 (and refuses the file otherwise) and decodes the header
+    strictly, so a table here means the whole file is UTF-8; NUL bytes are looked for separately.
+    """
+    head = _head(data)
+    start = _text_start(head)
+    if start is None:
+        return None
+    first_line = head[start:].split(b"\n", 1)[0]
+    delimiter = _delimiter(first_line)
+    table = _arrow_csv(data, start, delimiter)
+    if table is None or _has_nul(table):
+        return None
+    _check_header(first_line, delimiter, label)
+    return table
+
+
+def _head(data: Path | bytes) -> bytes:
+    if isinstance(data, bytes):
+        return data[:_HEAD_BYTES]
+    with data.open("rb") as file:
+        return file.read(_HEAD_BYTES)
+
+
+def _text_start(head: bytes) -> int | None:
+    """Where the text starts (after a UTF-8 BOM, as :func:`_decode` cuts it), or None when only the
+    careful reader can tell: possibly empty, UTF-16, a first line not UTF-8 or longer than ``head``."""
+    if not head or head.isspace() or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    start = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    end = head.find(b"\n", start)
+    if end < 0 and len(head) == _HEAD_BYTES:
+        return None
+    try:
+        head[start:None if end < 0 else end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return start
+
+
+def _arrow_csv(data: Path | bytes, start: int, delimiter: str) -> pa.Table | None:
+    """All cells as text, read from byte ``start`` on exactly as pandas' pyarrow engine reads them:
+    same options and block size (Arrow parses each block on its own, so where blocks end can
+    change how a quoted line break is read). None if Arrow refuses the file or its header has
+    blank or repeated names (pandas renames those).
+
+    A path is opened as a plain file, so a name ending in .gz is not decompressed (the careful
+    reader would not either).
+    """
+    options = {
+        "read_options": pa_csv.ReadOptions(),
+        "parse_options": pa_csv.ParseOptions(delimiter=delimiter),
+        "convert_options": pa_csv.ConvertOptions(null_values=[], strings_can_be_null=False,
+                                                 default_column_type=pa.large_string()),
+    }
+    try:
+        if isinstance(data, bytes):
+            table = pa_csv.read_csv(pa.BufferReader(pa.py_buffer(data)[start:]), **options)
+        else:
+            with pa.OSFile(str(data)) as file:
+                file.seek(start)
+                table = pa_csv.read_csv(file, **options)
+        names = table.column_names  # decoded strictly: a name that is not UTF-8 raises here
+    except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader
+        return None
+    renamed_by_pandas = "" in names or len(set(names)) < len(names)  # "Unnamed: 3", "x.1"
+    return None if renamed_by_pandas else table
+
+
+def _has_nul(table: pa.Table) -> bool:
+    """Whether a header name or a cell holds a NUL byte (every byte of the file but the
+    delimiters, quotes, line ends and a leading BOM is in one of them)."""
+    if any("\x00" in name for name in table.column_names):
+        return True
+    return any(len(cells) and cells.min() == 0 for column in table.columns for cells in cell_bytes(column))
+
+
+def cell_bytes(column: pa.ChunkedArray) -> Iterator[np.ndarray]:
+    """Per chunk of a text column: the bytes of its cells, one after another (no copy)."""
+    for chunk in column.chunks:
+        offsets, data = _offsets_and_data(chunk)
+        if len(data):
+            yield data[offsets[0]:offsets[-1]]
+
+
+def _offsets_and_data(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text chunk's cell boundaries (``len(chunk) + 1`` offsets into the data) and its data bytes."""
+    _, offsets, data = chunk.buffers()
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    bounds = np.frombuffer(offsets, dtype=f"<i{width}", count=len(chunk) + 1, offset=chunk.offset * width)
+    return bounds, (np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8))
+
+
+def read_careful(raw: bytes, label: str) -> tuple[pa.Table, list[dict]]:
+    """The careful reading of a file's bytes: the table and the broken rows it skipped."""
+    frame, broken = _parse(_decode(raw, label), label)
+    return pa.Table.from_pandas(frame, preserve_index=False), broken
+
+
+def _decode(raw: bytes, label: str) -> bytes:
+    """Check that ``raw`` is text and return it as UTF-8 without a BOM."""
+    if not raw or raw.isspace():
+        raise FileFormatError(f"{label}: the file is empty; expected a CSV with a header row")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raw = raw.decode("utf-16").encode("utf-8")
+    elif raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        codecs.decode(raw, "utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            f"{label}: not UTF-8 text (undecodable byte at offset {exc.start}); "
+            "save the file as CSV UTF-8 and try again"
+        ) from None
+    if b"\x00" in raw:
+        raise FileFormatError(f"{label}: contains NUL bytes, so it is not a text CSV file")
+    return raw
+
+
+def _delimiter(data: bytes) -> str:
+    end = data.find(b"\n")
+    header = data if end < 0 else data[:end]
+    return ";" if header.count(b";") > header.count(b",") else ","
+
+
+def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """The careful reader. Arrow (through pandas) first; a file it cannot take whole (ragged rows,
+    newlines inside quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
+    delimiter = _delimiter(data)
+    _check_header(data, delimiter, label)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
+        return frame.fillna(""), []
+    except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader below
+        pass
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                on_bad_lines="warn",
+                skip_blank_lines=True,
+                index_col=False,
+            )
+        except pd.errors.EmptyDataError:
+            raise FileFormatError(f"{label}: the file has no header row") from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise FileFormatError(f"{label}: could not be parsed as CSV ({exc})") from None
+    broken = []
+    for warning in caught:
+        for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
+            broken.append(
+                {"row": int(line), "column": "(whole row)", "value": "",
+                 "reason": f"expected {expected} fields, found {saw} (check quoting and delimiters)"}
+            )
+    return frame, broken
+
+
+def _check_header(data: bytes, delimiter: str, label: str) -> None:
+    """Refuse repeated column names here: both CSV readers would silently rename them (x, x.1)."""
+    end = data.find(b"\n")
+    line = (data if end < 0 else data[:end]).decode("utf-8").rstrip("\r")
+    try:
+        names = [header_key(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error:  # not a plain header line (e.g. a stray CR): the CSV reader below will say what is wrong
+        return
+    duplicates = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicates:
+        raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
+
+
+def _header_keys(table: pa.Table, label: str) -> pa.Table:
+    """Normalised column names (see :func:`header_key`) and stripped cells."""
+    names = [header_key(c) for c in table.column_names]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
+    columns = [pc.utf8_trim_whitespace(c) if _may_need_strip(c) else c for c in table.columns]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _may_need_strip(column: pa.ChunkedArray) -> bool:
+    """Whether some cell may begin or end with whitespace, told from the bytes whitespace begins
+    or ends with: ASCII controls and space, or any byte of a multi-byte character. A chunk of
+    printable ASCII without spaces has none; otherwise each cell's first and last byte are looked
+    at (for an empty cell, its neighbours' bytes: at worst a needless strip)."""
+    for chunk in column.chunks:
+        offsets, data = _offsets_and_data(chunk)
+        if not len(chunk) or not outside_printable(data[offsets[0]:offsets[-1]]):
+            continue
+        first = data[np.minimum(offsets[:-1], len(data) - 1)]
+        last = data[np.maximum(offsets[1:] - 1, 0)]
+        if outside_printable(first) or outside_printable(last):
+            return True
+    return False
+
+
+def outside_printable(values: np.ndarray) -> bool:
+    """Whether some byte is not printable ASCII other than space ("!".."~")."""
+    return bool(len(values)) and (values.min() < 0x21 or values.max() > 0x7E)
+
+
+def _to_frame(table: pa.Table) -> pd.DataFrame:
+    """The table as pandas text columns (Arrow-backed, no copy)."""
+    return table.to_pandas(types_mapper=lambda kind: TEXT if pa.types.is_large_string(kind) or pa.types.is_string(kind)
+                           else None)
+
