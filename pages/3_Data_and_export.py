@@ -12,11 +12,10 @@ data, spec, selected = ctx.data, ctx.spec, ctx.selected
 
 st.subheader("Download exactly what is filtered")
 cols = st.columns(len(FORMATS))
-labels = {"geojson": "GeoJSON (RFC 7946)", "csv": "CSV (safe for spreadsheets)", "gpkg": "GeoPackage"}
-for col, (fmt, (suffix, mime)) in zip(cols, FORMATS.items()):
+for col, fmt in zip(cols, FORMATS.values()):
     col.download_button(
-        labels[fmt], data=lambda fmt=fmt: export_bytes(selected, fmt, spec, source_name=data.name),
-        file_name=f"incidents{suffix}", mime=mime, key=f"download_{fmt}", on_click="ignore", width="stretch",
+        fmt.label, data=lambda name=fmt.name: export_bytes(selected, name, spec, source_name=data.name),
+        file_name=f"incidents{fmt.suffix}", mime=fmt.mime, key=f"download_{fmt.name}", on_click="ignore", width="stretch",
     )
 st.caption("The same filter with `mapdata export` writes the same content (only the generation time differs). "
            "Every feature keeps `geo_precision`; fatality figures say who claimed them.")

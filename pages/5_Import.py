@@ -7,10 +7,9 @@ import ui
 from mapdata import MapdataError, load_dataset
 from mapdata.config import get as setting
 from mapdata.export import rejected_csv
-from mapdata.formats import parse_mapping
+from mapdata.formats import AUTO, FORMATS, choices, parse_mapping
 
-FORMATS = {"auto": "Detect from the header", "mapdata": "This app's schema", "acled": "ACLED export",
-           "ucdp": "UCDP GED", "mapping": "Other CSV, with a column-mapping file"}
+CHOICES = choices()
 
 ctx = ui.frame("Import your data")
 st.header("Import your data")
@@ -20,10 +19,11 @@ st.caption(f"CSV up to {limit_mb} MB. The file stays in this browser session: no
            "offline gazetteer, and the report says how.")
 
 upload = st.file_uploader("Events file", type=["csv", "txt", "tsv"], key="import_file")
-fmt = st.selectbox("Format", list(FORMATS), format_func=FORMATS.get, key="import_format")
+fmt = st.selectbox("Format", list(CHOICES), format_func=CHOICES.get, key="import_format")
+takes_mapping = fmt in FORMATS and FORMATS[fmt].takes_mapping
 mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key="import_mapping") \
-    if fmt == "mapping" else None
-if fmt == "mapping":
+    if takes_mapping else None
+if takes_mapping:
     st.caption('Example: `{"columns": {"event_date": "Date", "latitude": "Lat", "longitude": "Lon", '
                '"location": "Place", "event_type": "Type", "source": "Source"}, "defaults": {"geo_precision": "2"}, '
                '"date_format": "%d/%m/%Y"}`')
@@ -37,8 +37,8 @@ def _import() -> None:
     with st.status(f"Reading, validating, geocoding and joining {upload.name}…", expanded=True) as status:
         try:
             mapping = parse_mapping(mapping_file.getvalue(), mapping_file.name) if mapping_file else None
-            chosen = "auto" if fmt == "mapping" and mapping is None else fmt
-            if fmt == "mapping" and mapping is None:
+            chosen = AUTO if takes_mapping and mapping is None else fmt
+            if takes_mapping and mapping is None:
                 st.warning("No mapping file chosen: the format is detected from the header instead.")
             st.session_state["_upload"] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping)
             st.session_state["_source"] = "upload" if st.session_state.get("_source") == "upload" else "merged"

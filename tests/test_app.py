@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mapdata import FilterSpec, filter_events, load_dataset
+from mapdata.export import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["app.py", "pages/1_Timeline.py", "pages/2_Regions.py", "pages/3_Data_and_export.py",
@@ -55,6 +56,12 @@ def test_every_page_runs_without_exception(page):
     assert at.title[0].value == "Conflict-incident map"
     assert events_metric(at) == 224
     assert "Boundaries: geoBoundaries" in " ".join(c.value for c in at.caption), "licences are credited on every page"
+
+
+def test_data_and_export_page_offers_every_export_format():
+    at = app("pages/3_Data_and_export.py")
+    offered = [button.proto.label for button in at.get("download_button")]
+    assert offered == [export.label for export in FORMATS.values()]
 
 
 def test_filters_change_the_headline_to_what_filter_events_gives(data):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from mapdata import schema
-from mapdata.export import export_bytes, neutralise_formulas, to_csv, to_geojson, to_gpkg
+from mapdata.export import FORMATS, export_bytes, neutralise_formulas, to_csv, to_geojson, to_gpkg
 from mapdata.filters import FilterSpec
 from mapdata.load import load_events
 
@@ -83,6 +83,17 @@ def test_gpkg_round_trip_keeps_rows_and_values(joined_events, tmp_path):
     assert back["fatalities_note"].tolist() == joined_events["fatalities_note"].tolist()
     assert back.geometry.x.round(6).tolist() == joined_events.geometry.x.round(6).tolist()
     assert back["border_km"].round(3).tolist() == joined_events["border_km"].round(3).tolist()
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_registered_format_writes_a_file_gdal_reads_back(joined_events, tmp_path, fmt):
+    export = FORMATS[fmt]
+    assert export.suffix.startswith(".") and "/" in export.mime and export.label
+    path = tmp_path / f"out{export.suffix}"
+    path.write_bytes(export_bytes(joined_events, fmt, FilterSpec(), generated=FIXED, source_name="events_valid.csv"))
+    back = gpd.read_file(path, engine="pyogrio")
+    assert len(back) == len(joined_events)
+    assert sorted(back["event_id"]) == sorted(joined_events["event_id"])
 
 
 def test_export_bytes_rejects_unknown_format(joined_events):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pkgutil
+
 import pandas as pd
 import pytest
 
+import mapdata.formats
 from mapdata.errors import MapdataError, MissingColumnsError
-from mapdata.formats import ACLED_COLUMNS, UCDP_COLUMNS, detect_format, load_mapping, to_schema
+from mapdata.formats import ACLED_COLUMNS, FORMATS, UCDP_COLUMNS, detect_format, load_mapping, named_formats, to_schema
 from mapdata.load import load_events
 
 
@@ -137,3 +140,29 @@ def test_loaded_still_unpacks_to_events_and_rejected(data_dir):
     loaded = load_events(data_dir / "events_valid.csv")
     events, rejected = loaded.events, loaded.rejected
     assert len(events) == 9 and rejected.empty
+
+
+def test_every_format_module_is_registered():
+    """Adding a format is one module in mapdata/formats/ plus its registry entry: none is forgotten."""
+    modules = [m.name for m in pkgutil.iter_modules(mapdata.formats.__path__) if not m.name.startswith("_")]
+    registered = {getattr(mapdata.formats, m).FORMAT.name for m in modules}
+    assert registered == set(FORMATS) and len(modules) == len(FORMATS)
+    assert all(f.label and f.description for f in FORMATS.values())
+
+
+def test_readme_formats_table_lists_every_registered_format(repo_root):
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bring your own data", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `") and not line.startswith("| `--format`")]
+    assert [row.split("`")[1] for row in rows] == list(FORMATS), "the table follows the registry's order"
+    for row, fmt in zip(rows, FORMATS.values()):
+        assert f"| {fmt.label} |" in row
+
+
+def test_cli_format_choices_are_the_registry(data_dir, capsys):
+    from mapdata.cli import main
+
+    assert named_formats() == ["auto"] + [f for f in FORMATS if not FORMATS[f].takes_mapping]
+    with pytest.raises(SystemExit):
+        main(["validate", "--format", "kml", str(data_dir / "events_valid.csv")])
+    assert f"use {', '.join(named_formats())} or a .json/.toml mapping file" in capsys.readouterr().err

@@ -9,6 +9,8 @@ import pytest
 
 from streamlit.testing.v1 import AppTest
 
+from mapdata.formats import FORMATS
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 
@@ -21,6 +23,11 @@ def import_page() -> AppTest:
 
 def events_metric(at: AppTest) -> int:
     return int(at.metric[0].value.replace(",", ""))
+
+
+def test_format_menu_offers_every_registered_format():
+    menu = import_page().selectbox(key="import_format")
+    assert menu.options == ["Detect from the header"] + [f.label for f in FORMATS.values()]
 
 
 def test_upload_shows_the_report_and_explores_the_file_merged(tmp_path):

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from . import cache, config
+from . import cache, config, formats
 from .dataset import Dataset, load_dataset
 from .errors import MapdataError
 from .export import FORMATS, export_bytes, to_csv
@@ -100,16 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_INPUT_FORMATS = ("auto", "mapdata", "acled", "ucdp")
-_FORMAT_HELP = "auto (default; detected from the header), mapdata, acled, ucdp, or a MAPPING.json / MAPPING.toml file"
+_FORMAT_HELP = (f"{formats.AUTO} (default; detected from the header), {', '.join(formats.named_formats()[1:])}, "
+                "or a MAPPING.json / MAPPING.toml file")
 
 
 def _input_format(text: str) -> tuple[str, Path | None]:
-    """An input format name, or a mapping file: (format, mapping path)."""
+    """An input format name (:func:`mapdata.formats.named_formats`), or a mapping file: (format, mapping path)."""
     if text.lower().endswith((".json", ".toml")):
         return "mapping", Path(text)
-    if text not in _INPUT_FORMATS:
-        raise argparse.ArgumentTypeError(f"unknown format {text!r}; use {', '.join(_INPUT_FORMATS)} or a .json/.toml mapping file")
+    if text not in formats.named_formats():
+        raise argparse.ArgumentTypeError(
+            f"unknown format {text!r}; use {', '.join(formats.named_formats())} or a .json/.toml mapping file")
     return text, None
 
 

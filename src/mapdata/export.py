@@ -1,6 +1,9 @@
 """Exports of (filtered) events: RFC 7946 GeoJSON, CSV safe to open in a spreadsheet, GeoPackage.
 
-The CLI and the app call the same functions, so the same filter gives the same file.
+:data:`FORMATS` is the registry of export formats (name, label, suffix, MIME type, writer): the
+command line's ``--format`` choices and the Data & export page's downloads are read from it.
+Adding an export format: a writer function plus its entry in :data:`FORMATS`. The CLI and the
+app call the same functions, so the same filter gives the same file.
 """
 
 from __future__ import annotations
@@ -8,8 +11,10 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -18,12 +23,21 @@ import pandas as pd
 from . import credits, schema
 from .filters import FilterSpec
 
-FORMATS: dict[str, tuple[str, str]] = {
-    "geojson": (".geojson", "application/geo+json"),
-    "csv": (".csv", "text/csv"),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3"),
-}
-"""Export format → (file suffix, MIME type)."""
+Writer = Callable[[gpd.GeoDataFrame, FilterSpec | None, datetime | None, str], bytes]
+"""(events, filter, generation time, events file name) → the file's bytes."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its name (``--format``), a label for the download button, the file
+    suffix, the MIME type, and the writer that makes the file's bytes."""
+
+    name: str
+    label: str
+    suffix: str
+    mime: str
+    write: Writer
+
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COORD_DECIMALS = 6
@@ -105,17 +119,33 @@ def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None 
     return path
 
 
+def _geojson_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
+    return to_geojson(events, spec, generated, source_name).encode("utf-8")
+
+
+def _csv_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
+    return to_csv(events).encode("utf-8")
+
+
+def _gpkg_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        return to_gpkg(events, Path(tmp) / "events.gpkg", spec).read_bytes()
+
+
+FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
+    ExportFormat("geojson", "GeoJSON (RFC 7946)", ".geojson", "application/geo+json", _geojson_bytes),
+    ExportFormat("csv", "CSV (safe for spreadsheets)", ".csv", "text/csv", _csv_bytes),
+    ExportFormat("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", _gpkg_bytes),
+)}
+"""Every export format by name, in the order the app offers them."""
+
+
 def export_bytes(events: gpd.GeoDataFrame, fmt: str, spec: FilterSpec | None = None,
                  generated: datetime | None = None, source_name: str = "") -> bytes:
-    """The export in ``fmt`` (geojson, csv, gpkg) as bytes: what the CLI writes and the app offers."""
-    if fmt == "geojson":
-        return to_geojson(events, spec, generated, source_name).encode("utf-8")
-    if fmt == "csv":
-        return to_csv(events).encode("utf-8")
-    if fmt == "gpkg":
-        with tempfile.TemporaryDirectory() as tmp:
-            return to_gpkg(events, Path(tmp) / "events.gpkg", spec).read_bytes()
-    raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    """The export in ``fmt`` (a name in :data:`FORMATS`) as bytes: what the CLI writes and the app offers."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return FORMATS[fmt].write(events, spec, generated, source_name)
 
 
 def _plain_columns(events: pd.DataFrame, columns: list[str]) -> dict[str, list]:

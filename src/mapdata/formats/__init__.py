@@ -34,7 +34,7 @@ from .mapping import check_mapping, load_mapping, parse_mapping
 from .ucdp import UCDP_COLUMNS
 
 __all__ = [
-    "ACLED_COLUMNS", "AUTO", "FORMATS", "ImportReport", "InputFormat", "UCDP_COLUMNS", "check_mapping", "convert",
+    "ACLED_COLUMNS", "AUTO", "FORMATS", "ImportReport", "InputFormat", "UCDP_COLUMNS", "check_mapping", "choices", "convert",
     "detect_format", "detection_note", "header_key", "load_mapping", "named_formats", "parse_mapping", "to_schema",
 ]
 
@@ -48,6 +48,11 @@ AUTO = "auto"
 def named_formats() -> list[str]:
     """The formats chosen by name (the others by giving a mapping file), after "auto"."""
     return [AUTO] + [f.name for f in FORMATS.values() if not f.takes_mapping]
+
+
+def choices() -> dict[str, str]:
+    """Every format choice with its label, "auto" first: for a menu such as the Import page's."""
+    return {AUTO: "Detect from the header"} | {f.name: f.label for f in FORMATS.values()}
 
 
 def detect_format(columns: Iterable[object]) -> str:
