@@ -31,13 +31,22 @@ def test_random_bytes_never_escape_as_another_exception(data):
     _load_or_library_error(data)
 
 
-@SETTINGS
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.binary(min_size=0, max_size=8)), max_size=12))
-def test_mutated_valid_files_keep_every_row_accounted_for(edits):
+EDITS = st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.binary(min_size=0, max_size=8)), max_size=12)
+"""Up to 12 byte-string overwrites of the valid file (position, replacement)."""
+
+
+def mutated(edits: list[tuple[int, bytes]]) -> bytes:
+    """The valid file with ``edits`` applied, last position first."""
     data = bytearray(VALID)
     for position, replacement in sorted(edits, reverse=True):
         data[position:position + len(replacement)] = replacement
-    result = _load_or_library_error(bytes(data))
+    return bytes(data)
+
+
+@SETTINGS
+@given(EDITS)
+def test_mutated_valid_files_keep_every_row_accounted_for(edits):
+    result = _load_or_library_error(mutated(edits))
     if result is not None:
         events = result.events
         assert events["event_id"].is_unique and events["event_id"].ne("").all()

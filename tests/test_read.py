@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from mapdata.errors import FileFormatError
 from mapdata.read import read_careful, read_fast, read_text_table
-from test_load_properties import LINES, SETTINGS, VALID
+from test_load_properties import EDITS, LINES, SETTINGS, mutated
 
 DATA = Path(__file__).parent / "data"
 FIXTURES = sorted(p for p in [*DATA.glob("*.csv"), *(DATA / "bad").iterdir()] if not p.name.endswith(".json"))
@@ -65,12 +65,9 @@ def test_bytes_and_path_read_the_same(path):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.binary(min_size=0, max_size=8)), max_size=12))
+@given(EDITS)
 def test_fast_and_careful_paths_agree_on_mutated_files(edits):
-    data = bytearray(VALID)
-    for position, replacement in sorted(edits, reverse=True):
-        data[position:position + len(replacement)] = replacement
-    assert_paths_agree(bytes(data), "fuzz.csv")
+    assert_paths_agree(mutated(edits), "fuzz.csv")
 
 
 @SETTINGS
