@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-Convert = Callable[[pd.DataFrame, "dict | None", str], pd.DataFrame]
+Convert = Callable[[pd.DataFrame, dict | None, str], pd.DataFrame]
 """(text table, mapping or None, label for messages) → the table in the schema's columns."""
 
 
