@@ -1,8 +1,9 @@
 """The event schema: every column, its type, whether it is required, and what it means.
 
 This module is the single owner of the schema and of the facts around it: the CRS, the
-region-match values, the source-URL rule, the rejected-rows table's columns and the import report. Loaders, joins,
-filters, exports, the app and the README's data dictionary all read them from here.
+region-match values, the source-URL rule, the rejected-rows table's columns and the import
+report. Loaders, joins, filters, exports, the app and the README's data dictionary all read them
+from here.
 """
 
 from __future__ import annotations
