@@ -71,5 +71,8 @@ def test_filter_keeps_order_and_geometry(joined_events):
 
 def test_describe_reads_like_a_sentence():
     spec = FilterSpec(regions=("Kalbajar",), max_border_km=5.0, min_fatalities=1)
-    assert spec.describe() == "regions: Kalbajar; fatalities 1–…; within 5 km of the state border"
+    assert spec.describe() == "regions: Kalbajar; at least 1 fatality; within 5 km of the state border"
     assert FilterSpec().describe() == "no filters"
+    assert FilterSpec(min_fatalities=5).describe() == "at least 5 fatalities"
+    assert FilterSpec(max_fatalities=1).describe() == "at most 1 fatality"
+    assert FilterSpec(min_fatalities=2, max_fatalities=10).describe() == "2–10 fatalities"

@@ -1,41 +1,190 @@
 """One filter specification for the CLI, the app and the exports, and the function applying it.
 
-A :class:`FilterSpec` is immutable, round-trips to and from a URL query string (so a view can be
-shared as a link), and describes itself in words for headlines and export metadata.
+Every filter is one :class:`FilterField` in :data:`FIELDS`: its FilterSpec attribute, URL key,
+command-line flag, labels, parser, words and predicate. The URL round trip, ``mapdata export``'s
+options, the app's sidebar, the filter choices and :meth:`FilterSpec.describe` are all derived
+from that table, so adding a filter is one entry there (plus its predicate) and a FilterSpec field.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping
-from urllib.parse import parse_qs, urlencode
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
 from . import schema
 from .errors import FilterError
-from .names import country_iso3, normalise_name, region_lookup
+from .names import COUNTRY_ISO3, country_iso3, normalise_name, region_lookup
 
-_QUERY_KEYS = {
-    "date_from": "from",
-    "date_to": "to",
-    "regions": "region",
-    "countries": "country",
-    "event_types": "type",
-    "sub_event_types": "subtype",
-    "actors": "actor",
-    "min_fatalities": "fat_min",
-    "max_fatalities": "fat_max",
-    "precisions": "precision",
-    "max_border_km": "border_km",
-}
+VIEW_KEYS = ("shade", "bin")
+"""URL keys the app writes for its view, not for a filter (the Map's region shading, the Timeline's
+bin): a link carrying them is still a valid filter link, and they do not change what is selected."""
+
+
+@dataclass(frozen=True)
+class FilterField:
+    """One filter, declared once: where it lives, how it is read and said, what it keeps.
+
+    ``parse`` turns one text value (from a URL or the command line) into a value, raising
+    ValueError with the reason; ``keep(events, value, regions)`` is the predicate (a boolean
+    Series); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
+    end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
+    "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
+    its value when it does not filter) or "dates" (one range slider for this field and the next).
+    """
+
+    name: str
+    key: str
+    flag: str
+    label: str
+    help: str
+    parse: Callable[[str], Any]
+    keep: Callable[[pd.DataFrame, Any, pd.DataFrame | None], pd.Series]
+    words: Callable[["FilterSpec"], str] | None
+    widget: str
+    many: bool = False
+    choices: Callable[[pd.DataFrame, pd.DataFrame], dict[Any, str]] | None = None
+    blank: Any = None
+    step: float | None = None
+    tip: str | None = None
+    placeholder: str | None = None
+
+    def value(self, items: Iterable[object]) -> Any:
+        """The field's value from its text values (the last one for a single-valued field);
+        None when there is none. Raises FilterError naming the URL key and the bad value."""
+        texts = [str(i) for i in items if str(i).strip() != ""]
+        if not texts:
+            return None
+        values = []
+        for text in texts if self.many else texts[-1:]:
+            try:
+                values.append(self.parse(text))
+            except ValueError as exc:
+                raise FilterError(f"bad value for '{self.key}': {text!r} ({exc})") from None
+        return tuple(values) if self.many else values[0]
+
+    def texts(self, value: Any) -> list[str]:
+        """The value as the text values of its URL key (the inverse of :meth:`value`)."""
+        values = value if isinstance(value, tuple) else (value,)
+        return [v.isoformat() if isinstance(v, date) else _plain(v) for v in values]
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("not a date in YYYY-MM-DD form") from None
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("not a number") from None
+
+
+def _listed(label: str, name: str) -> Callable[["FilterSpec"], str]:
+    return lambda spec: f"{label}: {', '.join(map(str, getattr(spec, name)))}" if getattr(spec, name) else ""
+
+
+def _date_words(spec: "FilterSpec") -> str:
+    if not (spec.date_from or spec.date_to):
+        return ""
+    return f"dates {spec.date_from or '…'} to {spec.date_to or '…'}"
+
+
+def _fatality_words(spec: "FilterSpec") -> str:
+    low, high = spec.min_fatalities or None, spec.max_fatalities
+    count = lambda n: f"{n} fatality" if n == 1 else f"{n} fatalities"  # noqa: E731
+    if high is None:
+        return f"at least {count(low)}" if low else ""
+    return f"{low}–{count(high)}" if low else f"at most {count(high)}"
+
+
+def _known_at_least(events: pd.DataFrame, value: int, regions: pd.DataFrame | None) -> pd.Series:
+    if not value:
+        return pd.Series(True, index=events.index)
+    return events["fatalities"].ge(value).fillna(False).astype(bool)
+
+
+def _region_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
+    """English names labelled with their alternative names, so typing "Karvachar" finds Kalbajar."""
+    ordered = regions.sort_values(["country_iso3", "name_en"])
+    alt = ordered["names_alt"].fillna("").str.replace("|", ", ", regex=False)
+    return {name: f"{name} ({names})" if names else name for name, names in zip(ordered["name_en"], alt)}
+
+
+def _country_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
+    names = {v: k for k, v in COUNTRY_ISO3.items()}
+    codes = country_iso3(pd.Series(events["country"].unique()))
+    return {c: f"{names.get(c, c)} ({c})" for c in sorted(c for c in codes.unique() if c)}
+
+
+def _actor_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
+    actors = (set(events["actor1"].unique()) | set(events["actor2"].unique())) - {""}
+    return {a: a for a in sorted(actors)}
+
+
+FIELDS: tuple[FilterField, ...] = (
+    FilterField("date_from", "from", "--from", "Dates", "first day, YYYY-MM-DD", _iso_date,
+                lambda ev, v, r: ev["event_date"] >= pd.Timestamp(v), _date_words, "dates",
+                tip="Drag either end; the map's play control steps through time."),
+    FilterField("date_to", "to", "--to", "Dates", "last day, YYYY-MM-DD", _iso_date,
+                lambda ev, v, r: ev["event_date"] <= pd.Timestamp(v), None, "dates"),
+    FilterField("regions", "region", "--region", "Regions", "region by English or alternative name, or id (repeatable)", str,
+                lambda ev, v, r: ev["region_id"].isin(resolve_regions(v, r if r is not None else _regions_from_events(ev))),
+                _listed("regions", "regions"), "choices", many=True, choices=_region_choices,
+                placeholder="All regions — type an English or alternative name"),
+    FilterField("countries", "country", "--country", "Reported country", "ISO3 code of the reported country (repeatable)",
+                str.upper, lambda ev, v, r: country_iso3(ev["country"]).isin({c.upper() for c in v}),
+                _listed("countries", "countries"), "choices", many=True, choices=_country_choices),
+    FilterField("event_types", "type", "--type", "Event types", "ACLED event type (repeatable)", str,
+                lambda ev, v, r: ev["event_type"].isin(v), _listed("types", "event_types"), "choices", many=True,
+                choices=lambda ev, r: {t: t for t in schema.EVENT_TYPES}),
+    FilterField("sub_event_types", "subtype", "--subtype", "Event sub-types", "ACLED sub-event type (repeatable)", str,
+                lambda ev, v, r: ev["sub_event_type"].isin(v), _listed("sub-types", "sub_event_types"), "choices",
+                many=True, choices=lambda ev, r: {s: s for subs in schema.EVENT_TYPES.values() for s in subs}),
+    FilterField("actors", "actor", "--actor", "Actors (either side)", "actor named as actor1 or actor2 (repeatable)", str,
+                lambda ev, v, r: ev["actor1"].isin(v) | ev["actor2"].isin(v), _listed("actors", "actors"), "choices",
+                many=True, choices=_actor_choices),
+    FilterField("min_fatalities", "fat_min", "--fat-min", "Minimum fatalities",
+                "keep events with at least this many acknowledged fatalities (drops events without a figure)", _whole,
+                _known_at_least, _fatality_words, "number", blank=0, step=1,
+                tip="Above 0, events without an acknowledged figure are hidden."),
+    FilterField("max_fatalities", "fat_max", "--fat-max", "Maximum fatalities",
+                "keep events with at most this many acknowledged fatalities (drops events without a figure)", _whole,
+                lambda ev, v, r: ev["fatalities"].le(v).fillna(False).astype(bool), None, "number", step=1,
+                tip="Events without an acknowledged figure are hidden.", placeholder="no maximum"),
+    FilterField("precisions", "precision", "--precision", "Location precision", "location precision 1, 2 or 3 (repeatable)",
+                _whole, lambda ev, v, r: ev["geo_precision"].isin(v),
+                lambda spec: "precision " + ", ".join(map(str, spec.precisions)) if spec.precisions else "", "choices",
+                many=True, choices=lambda ev, r: {p: f"{p} — {text}" for p, text in schema.GEO_PRECISION_LABELS.items()},
+                blank=tuple(schema.GEO_PRECISION_LABELS)),
+    FilterField("max_border_km", "border_km", "--max-border-km", "Max. distance to the state border (km)",
+                "keep events within this distance of the state border", _number,
+                lambda ev, v, r: ev["border_km"].le(v).fillna(False).astype(bool),
+                lambda spec: f"within {_plain(spec.max_border_km)} km of the state border" if spec.max_border_km is not None else "",
+                "number", step=5.0, placeholder="any distance"),
+)
+"""Every filter, in the order the sidebar, the command line and :meth:`FilterSpec.describe` use."""
+
+_BY_KEY = {f.key: f for f in FIELDS}
 
 
 @dataclass(frozen=True)
 class FilterSpec:
-    """Which events to keep. Empty fields do not filter.
+    """Which events to keep. Empty fields do not filter; each field is one entry of :data:`FIELDS`.
 
     - ``regions``: names (English or alternative, with or without "District") or region ids;
       an event matches through its joined region.
@@ -78,16 +227,7 @@ class FilterSpec:
 
     def to_query(self) -> dict[str, list[str]]:
         """The non-empty fields as URL query parameters (lists of strings)."""
-        query: dict[str, list[str]] = {}
-        for f in fields(self):
-            if f.name not in _QUERY_KEYS:
-                continue
-            value = getattr(self, f.name)
-            if value is None or value == ():
-                continue
-            values = value if isinstance(value, tuple) else (value,)
-            query[_QUERY_KEYS[f.name]] = [v.isoformat() if isinstance(v, date) else _plain(v) for v in values]
-        return query
+        return {f.key: f.texts(getattr(self, f.name)) for f in FIELDS if getattr(self, f.name) not in (None, ())}
 
     def to_query_string(self) -> str:
         """The spec as a URL query string (without the leading ``?``)."""
@@ -95,37 +235,37 @@ class FilterSpec:
 
     @classmethod
     def from_query(cls, query: Mapping[str, str | Iterable[str]] | str) -> "FilterSpec":
-        """Build a spec from a query string or mapping; unknown keys are ignored."""
+        """Build a spec from a query string or mapping; keys that are not filters are ignored."""
         if isinstance(query, str):
             query = parse_qs(query.lstrip("?"), keep_blank_values=False)
         values: dict[str, object] = {}
-        for name, key in _QUERY_KEYS.items():
-            raw = query.get(key)
-            if raw is None:
-                continue
-            items = [raw] if isinstance(raw, str) else list(raw)
-            items = [i for i in items if str(i).strip() != ""]
-            if items:
-                values[name] = _parse_field(name, items)
+        for f in FIELDS:
+            raw = query.get(f.key)
+            value = None if raw is None else f.value([raw] if isinstance(raw, str) else raw)
+            if value is not None:
+                values[f.name] = value
         return cls(**values)
+
+    @classmethod
+    def from_link(cls, link: str) -> "FilterSpec":
+        """Build a spec from a link copied from the app: a full URL or just its ``?query``.
+
+        Unlike :meth:`from_query`, a key that is neither a filter nor one of the app's
+        :data:`VIEW_KEYS` is an error naming it, so a mistyped link never exports everything.
+        """
+        text = link.strip()
+        query = urlsplit(text).query if "://" in text or text.startswith("/") else text.lstrip("?")
+        parsed = parse_qs(query, keep_blank_values=True)
+        unknown = [key for key in parsed if key not in _BY_KEY and key not in VIEW_KEYS]
+        if unknown:
+            raise FilterError(f"the link has unknown key(s) {', '.join(map(repr, unknown))}; "
+                              f"filter keys: {', '.join(_BY_KEY)}")
+        return cls.from_query({k: v for k, v in parsed.items() if k in _BY_KEY})
 
     def describe(self) -> str:
         """The active filters in words, or "no filters"."""
-        parts = []
-        if self.date_from or self.date_to:
-            parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
-        for name, label in (("regions", "regions"), ("countries", "countries"), ("event_types", "types"),
-                            ("sub_event_types", "sub-types"), ("actors", "actors")):
-            if getattr(self, name):
-                parts.append(f"{label}: {', '.join(getattr(self, name))}")
-        if self.min_fatalities is not None or self.max_fatalities is not None:
-            parts.append(f"fatalities {self.min_fatalities if self.min_fatalities is not None else 0}"
-                         f"–{self.max_fatalities if self.max_fatalities is not None else '…'}")
-        if self.precisions:
-            parts.append("precision " + ", ".join(map(str, self.precisions)))
-        if self.max_border_km is not None:
-            parts.append(f"within {_plain(self.max_border_km)} km of the state border")
-        return "; ".join(parts) or "no filters"
+        parts = [f.words(self) for f in FIELDS if f.words is not None]
+        return "; ".join(p for p in parts if p) or "no filters"
 
 
 def resolve_regions(names: Iterable[str], regions: pd.DataFrame) -> tuple[str, ...]:
@@ -167,37 +307,11 @@ def filter_events(events: pd.DataFrame, spec: FilterSpec, regions: pd.DataFrame 
     names are matched against the events' own ``region_id`` and ``region_name``.
     """
     mask = pd.Series(True, index=events.index)
-    if spec.date_from:
-        mask &= events["event_date"] >= pd.Timestamp(spec.date_from)
-    if spec.date_to:
-        mask &= events["event_date"] <= pd.Timestamp(spec.date_to)
-    if spec.regions:
-        table = regions if regions is not None else _regions_from_events(events)
-        mask &= events["region_id"].isin(resolve_regions(spec.regions, table))
-    if spec.countries:
-        wanted = {c.upper() for c in spec.countries}
-        mask &= country_iso3(events["country"]).isin(wanted)
-    if spec.event_types:
-        mask &= events["event_type"].isin(spec.event_types)
-    if spec.sub_event_types:
-        mask &= events["sub_event_type"].isin(spec.sub_event_types)
-    if spec.actors:
-        mask &= events["actor1"].isin(spec.actors) | events["actor2"].isin(spec.actors)
-    mask &= _fatality_mask(events["fatalities"], spec)
-    if spec.precisions:
-        mask &= events["geo_precision"].isin(spec.precisions)
-    if spec.max_border_km is not None:
-        mask &= events["border_km"].le(spec.max_border_km).fillna(False).astype(bool)
+    for f in FIELDS:
+        value = getattr(spec, f.name)
+        if value is not None and value != ():
+            mask &= f.keep(events, value, regions)
     return events[mask.to_numpy()]
-
-
-def _fatality_mask(fatalities: pd.Series, spec: FilterSpec) -> pd.Series:
-    mask = pd.Series(True, index=fatalities.index)
-    if spec.min_fatalities:
-        mask &= fatalities.ge(spec.min_fatalities).fillna(False).astype(bool)
-    if spec.max_fatalities is not None:
-        mask &= fatalities.le(spec.max_fatalities).fillna(False).astype(bool)
-    return mask
 
 
 def _regions_from_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -209,19 +323,3 @@ def _plain(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _parse_field(name: str, items: list) -> object:
-    try:
-        if name in ("date_from", "date_to"):
-            return date.fromisoformat(str(items[-1]))
-        if name in ("min_fatalities", "max_fatalities"):
-            return int(items[-1])
-        if name == "max_border_km":
-            return float(items[-1])
-        if name == "precisions":
-            return tuple(int(i) for i in items)
-    except ValueError:
-        raise FilterError(f"bad value for '{_QUERY_KEYS[name]}': {items[-1]!r}") from None
-    return tuple(str(i) for i in items)
-

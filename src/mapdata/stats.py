@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from . import schema
-from .names import country_iso3
+from .filters import FIELDS
 
 FREQUENCIES = {"week": "W-MON", "month": "MS"}
 """Timeline bins: weeks start on Monday, months on the 1st."""
@@ -175,27 +175,32 @@ def event_labels(events: pd.DataFrame, place_chars: int = 60) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """What the filter widgets offer for a dataset: the date span and the choices, with labels."""
+    """What the filter widgets offer for a dataset: the date span and, per choice field of
+    :data:`mapdata.filters.FIELDS`, its choices (value → label); ``options.regions`` reads
+    ``choices["regions"]``."""
 
     first: date | None
     last: date | None
-    regions: tuple[str, ...]
-    region_labels: dict[str, str]
-    countries: tuple[str, ...]
-    actors: tuple[str, ...]
+    choices: dict[str, dict]
+
+    def __getattr__(self, name: str) -> dict:
+        try:
+            return self.__dict__["choices"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def region_labels(self) -> dict[str, str]:
+        """Region name → label with its alternative names (what the Regions widget shows)."""
+        return self.choices["regions"]
 
 
 def filter_options(events: pd.DataFrame, regions: pd.DataFrame) -> FilterOptions:
-    """Choices for the filter widgets; region labels carry the alternative names, so typing
-    "Karvachar" finds Kalbajar District. Computed once per dataset (callers cache it)."""
-    ordered = regions.sort_values(["country_iso3", "name_en"])
-    alt = ordered["names_alt"].fillna("").str.replace("|", ", ", regex=False)
-    labels = {name: f"{name} ({names})" if names else name for name, names in zip(ordered["name_en"], alt)}
-    codes = country_iso3(pd.Series(events["country"].unique()))
-    actors = (set(events["actor1"].unique()) | set(events["actor2"].unique())) - {""}
+    """Choices for the filter widgets, from each field's own ``choices``; region labels carry the
+    alternative names, so typing "Karvachar" finds Kalbajar District. Computed once per dataset
+    (callers cache it)."""
     return FilterOptions(
         first=events["event_date"].min().date() if len(events) else None,
         last=events["event_date"].max().date() if len(events) else None,
-        regions=tuple(ordered["name_en"]), region_labels=labels,
-        countries=tuple(sorted(c for c in codes.unique() if c)), actors=tuple(sorted(actors)),
+        choices={f.name: f.choices(events, regions) for f in FIELDS if f.choices is not None},
     )
