@@ -23,57 +23,57 @@ def map_page(ctx: ui.Context) -> None:
     assets.use_local_assets()
     controls = st.columns([1.6, 0.9, 0.9, 1, 1.3])
     shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
-                                          key="shade", bind="query-params") or "none"
-    heat = controls[1].toggle("Heat map", key="heat", help="Density of the filtered events, on top of the markers.")
-    tiles = controls[2].toggle("OSM tiles", key="tiles", help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
-    whole = controls[3].toggle("Fit all events", key="fit_all",
+                                          key=ui.Key.SHADE, bind="query-params") or "none"
+    heat = controls[1].toggle("Heat map", key=ui.Key.HEAT, help="Density of the filtered events, on top of the markers.")
+    tiles = controls[2].toggle("OSM tiles", key=ui.Key.TILES, help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
+    whole = controls[3].toggle("Fit all events", key=ui.Key.FIT_ALL,
                                help="The first view fits the border region; far-away events (meetings abroad) still count.")
-    step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key="play_step") or "month"
+    step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
 
     head = stats.headline(ctx.selected)
     windows = stats.time_windows(head.first, head.last, step) if head.first else []
     player = st.columns([1, 1, 4])
-    player[0].toggle("Time window", key="animate", help="Show one week or month at a time; press Play or drag the window slider.")
-    if st.session_state.get("animate") and windows:
-        playing = st.session_state.get("playing", False)
-        player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key="play")
-    st.session_state["_ticked"] = False
+    player[0].toggle("Time window", key=ui.Key.ANIMATE, help="Show one week or month at a time; press Play or drag the window slider.")
+    if st.session_state.get(ui.Key.ANIMATE) and windows:
+        playing = st.session_state.get(ui.Key.PLAYING, False)
+        player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key=ui.Key.PLAY)
+    st.session_state[ui.Key.TICKED] = False
     view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows)
-    st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get("playing") else None)(ctx, view)
+    st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get(ui.Key.PLAYING) else None)(ctx, view)
 
 
 def _toggle_play(frames: int) -> None:
-    st.session_state["playing"] = not st.session_state.get("playing", False)
-    if st.session_state["playing"] and st.session_state.get("frame", 0) >= frames - 1:
-        st.session_state["frame"] = 0
+    st.session_state[ui.Key.PLAYING] = not st.session_state.get(ui.Key.PLAYING, False)
+    if st.session_state[ui.Key.PLAYING] and st.session_state.get(ui.Key.FRAME, 0) >= frames - 1:
+        st.session_state[ui.Key.FRAME] = 0
 
 
 def _advance(frames: int) -> None:
     """One tick of the player: the next window; at the last one, stop (full rerun ends the timer)."""
-    frame = st.session_state.get("frame", 0)
+    frame = st.session_state.get(ui.Key.FRAME, 0)
     if frame + 1 < frames:
-        st.session_state["frame"] = frame + 1
+        st.session_state[ui.Key.FRAME] = frame + 1
     else:
-        st.session_state["playing"] = False
+        st.session_state[ui.Key.PLAYING] = False
         st.rerun(scope="app")
 
 
 def _draw_map(ctx: ui.Context, view: dict) -> None:
     windows = view["windows"]
     shown, caption = ctx.selected, f"All {len(ctx.selected):,} filtered events."
-    if st.session_state.get("animate") and windows:
-        if st.session_state.get("playing") and st.session_state.get("_ticked"):
+    if st.session_state.get(ui.Key.ANIMATE) and windows:
+        if st.session_state.get(ui.Key.PLAYING) and st.session_state.get(ui.Key.TICKED):
             _advance(len(windows))
-        st.session_state["_ticked"] = True
-        st.session_state["frame"] = min(st.session_state.get("frame", 0), len(windows) - 1)
-        frame = st.slider("Window", 0, len(windows) - 1, key="frame", label_visibility="collapsed")
+        st.session_state[ui.Key.TICKED] = True
+        st.session_state[ui.Key.FRAME] = min(st.session_state.get(ui.Key.FRAME, 0), len(windows) - 1)
+        frame = st.slider("Window", 0, len(windows) - 1, key=ui.Key.FRAME, label_visibility="collapsed")
         start, end = windows[frame]
         shown = filter_events(ctx.selected, FilterSpec(date_from=start, date_to=end))
         caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
     data = ctx.data
     (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions, data.border)
     many = len(shown) > layers.POINT_LIMIT  # grid cells; single incidents again once the visible area holds few enough
-    drawn = layers.in_view(shown, (st.session_state.get("map") or {}).get("bounds")) if many else shown
+    drawn = layers.in_view(shown, (st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown
     if len(drawn) < len(shown):
         caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
     elif many:
@@ -92,7 +92,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         layers.base_map((west, south, east, north), tiles=view["tiles"]), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),
         returned_objects=["last_object_clicked_tooltip"] + (["bounds"] if many else []),
-        key="map", height=620, use_container_width=True,
+        key=ui.Key.MAP, height=620, use_container_width=True,
     )
     _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))
 
@@ -103,7 +103,7 @@ def _details(ctx: ui.Context, event_id: str | None) -> None:
     if len(here) > 1:
         labels = stats.event_labels(here)
         event_id = st.selectbox(f"{len(here)} filtered events share this point (their markers lie on top of each other)",
-                                list(labels), format_func=labels.get, key=f"stack_{event_id}")
+                                list(labels), format_func=labels.get, key=f"{ui.Key.STACK}{event_id}")
     record = stats.event_details(ctx.data.events, event_id) if event_id else None
     if record is None:
         st.caption("Click an incident on the map to see its full record and source here.")

@@ -16,13 +16,43 @@ import pandas as pd
 import streamlit as st
 
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, load_dataset, resolve_regions, schema, stats
+from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets
 from mapdata.config import geo_path, get as setting
 from mapdata.credits import BOUNDARIES, EVENTS, GEONAMES
-from mapdata.names import COUNTRY_ISO3
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
+
+
+class Key:
+    """Every session-state key of the app, declared once: the pages use these names, never bare strings.
+
+    The sidebar's filter widgets are keyed by :func:`filter_key` (``f_`` + the field's URL key).
+    """
+
+    SPEC = "_spec"  # the filter of the last run (restored after a page switch)
+    PAGE = "_page"  # the page of the last run (a page switch gives every widget a new id)
+    OPTIONS_VERSION = "_options_version"
+    UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
+    DATES, EXACT_ONLY = "f_date", "f_exact_only"
+    SHADE, BIN = VIEW_KEYS  # bound to the URL: the Map's shading and the Timeline's bin (not filters)
+    HEAT, TILES, FIT_ALL, PLAY_STEP = "heat", "tiles", "fit_all", "play_step"
+    ANIMATE, PLAYING, PLAY, FRAME, TICKED, MAP = "animate", "playing", "play", "frame", "_ticked", "map"
+    STACK = "stack_"  # + the clicked event id: the picker of events stacked at one point
+    REGION_TABLE, REGION_ORDER, REGION_SHADE, REGIONS_MAP = "region_table", "_region_order", "region_shade", "regions_map"
+    DOWNLOAD = "download_"  # + the export format
+    IMPORT_FILE, IMPORT_FORMAT, IMPORT_MAPPING, DATA_SOURCE = "import_file", "import_format", "import_mapping", "data_source"
+
+
+def filter_key(name: str) -> str:
+    """The session-state key of the sidebar widget of filter field ``name`` (the date range's
+    two fields share one slider)."""
+    field = _FIELD[name]
+    return Key.DATES if field.widget == "dates" else f"f_{field.key}"
+
+
+_FIELD = {f.name: f for f in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -51,6 +81,7 @@ def frame(title: str) -> Context:
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
     menu = st.sidebar.container()
     data = dataset()
+    _keep_widgets_across_pages(title)
     _sync_widgets_with_url(data)
     spec = sidebar_filters(data)
     _write_url(spec)
@@ -99,23 +130,37 @@ def dataset() -> Dataset:
     An import lives in this session's state only: no other visitor sees it and nothing is written
     to disk.
     """
-    upload = st.session_state.get("_upload")
-    source = st.session_state.get("_source", "embedded")
+    upload = st.session_state.get(Key.UPLOAD)
+    source = st.session_state.get(Key.SOURCE, "embedded")
     if upload is None or source == "embedded":
         return embedded_dataset()
     if source == "upload":
         return upload
-    if st.session_state.get("_merged_from") is not upload:
-        st.session_state["_merged"] = merge_datasets(embedded_dataset(), upload)
-        st.session_state["_merged_from"] = upload
-    return st.session_state["_merged"]
+    if st.session_state.get(Key.MERGED_FROM) is not upload:
+        st.session_state[Key.MERGED] = merge_datasets(embedded_dataset(), upload)
+        st.session_state[Key.MERGED_FROM] = upload
+    return st.session_state[Key.MERGED]
 
 
-# The filter lives in the URL in the library's own format (FilterSpec.to_query: from, to, region,
-# country, type, actor, precision, fat_min, border_km), the same a CLI user would read. Widgets
-# are not bound to the URL directly: each run reconciles the two.
-_WIDGETS = ("f_date", "f_region", "f_country", "f_type", "f_actor", "f_precision", "f_exact_only", "f_fat_min", "f_border_km")
-_URL_KEYS = ("from", "to", "region", "country", "type", "actor", "precision", "fat_min", "border_km")
+# The filter lives in the URL in the library's own format (FilterSpec.to_query, one key per field of
+# mapdata.filters.FIELDS), the same a CLI user would read. Widgets are not bound to the URL
+# directly: each run reconciles the two.
+_WIDGETS = tuple(dict.fromkeys(filter_key(f.name) for f in FIELDS)) + (Key.EXACT_ONLY,)
+_URL_KEYS = tuple(f.key for f in FIELDS)
+
+
+def _keep_widgets_across_pages(page: str) -> None:
+    """Carry every sidebar widget's value onto the page being opened.
+
+    Streamlit gives a widget on another page a new id and drops the old one's value at the end of
+    the run, so without this a widget the user had touched came back at its default on the next
+    page (an empty "Location precision"). Writing the value under its key keeps it.
+    """
+    if st.session_state.get(Key.PAGE) != page:
+        for key in _WIDGETS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state[Key.PAGE] = page
 
 
 def _spec_from_url() -> FilterSpec:
@@ -134,7 +179,7 @@ def _sync_widgets_with_url(data: Dataset) -> None:
     comes back. The URL changed since the last run (a pasted link, back/forward): the URL wins.
     Otherwise the widgets hold the user's latest choice and are left alone. "Reset filters" clears.
     """
-    url_spec, last = _spec_from_url(), st.session_state.get("_spec")
+    url_spec, last = _spec_from_url(), st.session_state.get(Key.SPEC)
     url_has_filter = any(key in st.query_params for key in _URL_KEYS)
     if last is not None and not last.is_empty and not url_has_filter:
         _set_widgets(last, data)
@@ -146,25 +191,27 @@ def _sync_widgets_with_url(data: Dataset) -> None:
 
 def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
     choice = options(data)
-    first, last = choice.first, choice.last
-    if first is not None and first != last:
-        start = min(max(spec.date_from or first, first), last)
-        end = max(min(spec.date_to or last, last), first)
-        st.session_state["f_date"] = (start, max(start, end))
-    st.session_state["f_region"] = _region_names(spec.regions, data)
-    st.session_state["f_country"] = [c for c in spec.countries if c in choice.countries]
-    st.session_state["f_type"] = list(spec.event_types)
-    st.session_state["f_actor"] = [a for a in spec.actors if a in choice.actors]
-    levels = list(schema.GEO_PRECISION_LABELS)
-    st.session_state["f_precision"] = list(spec.precisions) or levels
-    st.session_state["f_exact_only"] = False
-    st.session_state["f_fat_min"] = spec.min_fatalities or 0
-    st.session_state["f_border_km"] = spec.max_border_km
+    for field in FIELDS:
+        value, key = getattr(spec, field.name), filter_key(field.name)
+        if field.widget == "dates":
+            if field.words is not None and choice.first is not None and choice.first != choice.last:
+                first, last = choice.first, choice.last
+                start = min(max(spec.date_from or first, first), last)
+                end = max(min(spec.date_to or last, last), first)
+                st.session_state[key] = (start, max(start, end))
+        elif field.name == "regions":
+            st.session_state[key] = _region_names(value, data)
+        elif field.widget == "choices":
+            offered = choice.choices[field.name]
+            st.session_state[key] = [v for v in value if v in offered] or list(field.blank or ())
+        else:
+            st.session_state[key] = field.blank if value is None else value
+    st.session_state[Key.EXACT_ONLY] = False
 
 
 def _write_url(spec: FilterSpec) -> None:
     """Put the filter into the URL (and remember it), so a copied link reproduces the view."""
-    st.session_state["_spec"] = spec
+    st.session_state[Key.SPEC] = spec
     query = spec.to_query()
     for key in _URL_KEYS:
         if key in query:
@@ -197,58 +244,60 @@ def options(data: Dataset) -> stats.FilterOptions:
     The version is a hash of the event ids, taken once per dataset object and session: the
     session keeps the object it was taken for, so the same object is never mistaken for another.
     """
-    memo = st.session_state.get("_options_version")
+    memo = st.session_state.get(Key.OPTIONS_VERSION)
     if memo is None or memo[0] is not data:
         ids = data.events["event_id"]
         memo = (data, (data.name, len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
-        st.session_state["_options_version"] = memo
+        st.session_state[Key.OPTIONS_VERSION] = memo
     return _options(data, memo[1])
 
 
 def sidebar_filters(data: Dataset) -> FilterSpec:
-    """Draw the filter widgets in the sidebar and return the FilterSpec they describe."""
+    """Draw one widget per filter field in the sidebar and return the FilterSpec they describe."""
     bar = st.sidebar
     bar.header("Filters")
-    spec_kwargs: dict = {}
     choice = options(data)
+    values: dict = {}
+    for field in FIELDS:
+        if field.widget == "dates":
+            if field.words is not None:
+                values.update(_date_range(bar, field, choice))
+        elif field.widget == "choices":
+            offered = choice.choices[field.name]
+            chosen = bar.multiselect(field.label, options=list(offered), format_func=lambda v, o=offered: o.get(v, v),
+                                     key=filter_key(field.name), placeholder=field.placeholder, help=field.tip)
+            values[field.name] = _precisions(bar, field, chosen) if field.name == "precisions" else tuple(chosen)
+        else:
+            whole = isinstance(field.step, int)
+            number = bar.number_input(field.label, min_value=0 if whole else 0.0, step=field.step, key=filter_key(field.name),
+                                      help=field.tip, placeholder=field.placeholder)
+            values[field.name] = None if number is None or number == field.blank else (int(number) if whole else float(number))
+    bar.button("Reset filters", width="stretch", on_click=_set_widgets, args=(FilterSpec(), data))
+    return FilterSpec(**values)
+
+
+def _date_range(bar, field: FilterField, choice: stats.FilterOptions) -> dict:
+    """The date slider (both ends of the range); nothing when the data has one day or none."""
     first, last = choice.first, choice.last
     if first is not None and first == last:
         bar.caption(f"All events are dated {first}.")
     elif first is not None:
-        chosen = bar.slider("Dates", min_value=first, max_value=last, format="YYYY-MM-DD", key="f_date",
-                            help="Drag either end; the map's play control steps through time.")
+        chosen = bar.slider(field.label, min_value=first, max_value=last, format="YYYY-MM-DD", key=Key.DATES, help=field.tip)
         if tuple(chosen) != (first, last):
-            spec_kwargs.update(date_from=chosen[0], date_to=chosen[1])
+            return {"date_from": chosen[0], "date_to": chosen[1]}
+    return {}
 
-    chosen_regions = bar.multiselect("Regions", options=list(choice.regions), format_func=lambda name: choice.region_labels.get(name, name),
-                                     key="f_region", placeholder="All regions — type an English or alternative name")
-    names = {v: k for k, v in COUNTRY_ISO3.items()}
-    chosen_countries = bar.multiselect("Reported country", options=list(choice.countries),
-                                       format_func=lambda c: f"{names.get(c, c)} ({c})", key="f_country")
-    types = list(schema.EVENT_TYPES)
-    chosen_types = bar.multiselect("Event types", options=types, key="f_type")
-    chosen_actors = bar.multiselect("Actors (either side)", options=list(choice.actors), key="f_actor")
-    levels = list(schema.GEO_PRECISION_LABELS)
-    chosen_levels = bar.multiselect("Location precision", options=levels,
-                                    format_func=lambda p: f"{p} — {schema.GEO_PRECISION_LABELS[p]}", key="f_precision")
-    hide_region_only = bar.toggle("Hide region-only locations", key="f_exact_only",
+
+def _precisions(bar, field: FilterField, chosen: list[int]) -> tuple[int, ...]:
+    """The levels kept: the chosen ones, less region-only points when the toggle hides them."""
+    hide_region_only = bar.toggle("Hide region-only locations", key=Key.EXACT_ONLY,
                                   help="Drop precision-3 points: they mark a district, not an incident site.")
-    min_fat = bar.number_input("Minimum fatalities", min_value=0, step=1, key="f_fat_min",
-                               help="Above 0, events without an acknowledged figure are hidden.")
-    border_km = bar.number_input("Max. distance to the state border (km)", min_value=0.0, step=5.0,
-                                 key="f_border_km", placeholder="any distance")
-
-    levels_kept = tuple(p for p in chosen_levels if not (hide_region_only and p == 3))
-    if not levels_kept:
+    levels = list(field.blank)
+    kept = tuple(p for p in chosen if not (hide_region_only and p == 3))
+    if not kept:
         bar.warning("No precision level is chosen, so every level is shown. Pick at least one.")
-        levels_kept = tuple(levels)
-    bar.button("Reset filters", width="stretch", on_click=_set_widgets, args=(FilterSpec(), data))
-    spec_kwargs.update(
-        regions=tuple(chosen_regions), countries=tuple(chosen_countries), event_types=tuple(chosen_types),
-        actors=tuple(chosen_actors), min_fatalities=int(min_fat) or None, max_border_km=border_km,
-        precisions=() if set(levels_kept) == set(levels) else tuple(sorted(levels_kept)),
-    )
-    return FilterSpec(**spec_kwargs)
+        kept = tuple(levels)
+    return () if set(kept) == set(levels) else tuple(sorted(kept))
 
 
 def filtered(data: Dataset, spec: FilterSpec):

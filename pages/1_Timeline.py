@@ -8,7 +8,7 @@ from mapdata.layers import TYPE_COLOURS
 
 selected = ui.frame("Timeline").selected
 
-step = st.segmented_control("Bin", options=["week", "month"], default="month", key="bin", bind="query-params") or "month"
+step = st.segmented_control("Bin", options=["week", "month"], default="month", key=ui.Key.BIN, bind="query-params") or "month"
 series = stats.timeline(selected, step)
 if series.empty:
     st.info("No events match the filters.")

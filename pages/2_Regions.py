@@ -11,27 +11,27 @@ ctx = ui.frame("Regions")
 
 
 def _pick_regions() -> None:
-    rows = st.session_state["region_table"].selection.rows
-    st.session_state["f_region"] = list(st.session_state["_region_order"][i] for i in rows)
+    rows = st.session_state[ui.Key.REGION_TABLE].selection.rows
+    st.session_state[ui.filter_key("regions")] = list(st.session_state[ui.Key.REGION_ORDER][i] for i in rows)
 
 
 table = stats.region_summary(ctx.selected, ctx.data.regions)
-st.session_state["_region_order"] = list(table["name_en"])
+st.session_state[ui.Key.REGION_ORDER] = list(table["name_en"])
 st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
            f"{stats.outside_count(ctx.selected)} matching events lie outside every region (e.g. meetings abroad) "
            "and are not in this table.")
 st.dataframe(
     table.rename(columns={"name_en": "region", "names_alt": "alternative names", "country_iso3": "country",
                           "admin_level": "level", "unknown_fatalities": "events without a figure"}),
-    hide_index=True, width="stretch", key="region_table", on_select=_pick_regions, selection_mode="multi-row",
+    hide_index=True, width="stretch", key=ui.Key.REGION_TABLE, on_select=_pick_regions, selection_mode="multi-row",
     column_config={"region_id": None, "fatalities": st.column_config.NumberColumn("fatalities (at least)")},
 )
-shade = st.segmented_control("Shade the map by", ["events", "fatalities"], default="events", key="region_shade") or "events"
+shade = st.segmented_control("Shade the map by", ["events", "fatalities"], default="events", key=ui.Key.REGION_SHADE) or "events"
 if all(path.exists() for path in assets.asset_files()):
     assets.use_local_assets()
     counts = table.set_index("region_id")[shade]
     st_folium(
-        layers.base_map(ctx.data.regions.total_bounds), key="regions_map", height=460, use_container_width=True,
+        layers.base_map(ctx.data.regions.total_bounds), key=ui.Key.REGIONS_MAP, height=460, use_container_width=True,
         feature_group_to_add=[layers.region_layer(ui.display_regions(ctx.data), counts, shade), layers.border_layer(ctx.data.border)],
         layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
     )

@@ -18,10 +18,10 @@ st.caption(f"CSV up to {limit_mb} MB. The file stays in this browser session: no
            "it is not saved on the server. Rows that name a place but have no coordinates are placed with an "
            "offline gazetteer, and the report says how.")
 
-upload = st.file_uploader("Events file", type=["csv", "txt", "tsv"], key="import_file")
-fmt = st.selectbox("Format", list(CHOICES), format_func=CHOICES.get, key="import_format")
+upload = st.file_uploader("Events file", type=["csv", "txt", "tsv"], key=ui.Key.IMPORT_FILE)
+fmt = st.selectbox("Format", list(CHOICES), format_func=CHOICES.get, key=ui.Key.IMPORT_FORMAT)
 takes_mapping = fmt in FORMATS and FORMATS[fmt].takes_mapping
-mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key="import_mapping") \
+mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key=ui.Key.IMPORT_MAPPING) \
     if takes_mapping else None
 if takes_mapping:
     st.caption('Example: `{"columns": {"event_date": "Date", "latitude": "Lat", "longitude": "Lon", '
@@ -40,8 +40,8 @@ def _import() -> None:
             chosen = AUTO if takes_mapping and mapping is None else fmt
             if takes_mapping and mapping is None:
                 st.warning("No mapping file chosen: the format is detected from the header instead.")
-            st.session_state["_upload"] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping)
-            st.session_state["_source"] = "upload" if st.session_state.get("_source") == "upload" else "merged"
+            st.session_state[ui.Key.UPLOAD] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping)
+            st.session_state[ui.Key.SOURCE] = "upload" if st.session_state.get(ui.Key.SOURCE) == "upload" else "merged"
         except MapdataError as exc:
             status.update(label=f"{upload.name} could not be imported", state="error")
             st.error(str(exc))
@@ -53,7 +53,7 @@ def _import() -> None:
 if upload is not None and st.button("Check and import", type="primary"):
     _import()
 
-data = st.session_state.get("_upload")
+data = st.session_state.get(ui.Key.UPLOAD)
 if data is not None:
     report = data.report
     st.subheader(f"Report for {data.name}")
@@ -66,10 +66,10 @@ if data is not None:
     cols[3].metric("Geocoded", f"{report.geocoded:,}" if report else "—")
 
     def _choose_source() -> None:
-        st.session_state["_source"] = st.session_state["data_source"]
+        st.session_state[ui.Key.SOURCE] = st.session_state[ui.Key.DATA_SOURCE]
 
-    st.session_state["data_source"] = st.session_state.get("_source", "merged")
-    st.radio("Explore on every page", list(ui.SOURCES), format_func=ui.SOURCES.get, key="data_source",
+    st.session_state[ui.Key.DATA_SOURCE] = st.session_state.get(ui.Key.SOURCE, "merged")
+    st.radio("Explore on every page", list(ui.SOURCES), format_func=ui.SOURCES.get, key=ui.Key.DATA_SOURCE,
              on_change=_choose_source, horizontal=True)
 
     st.subheader("Preview of the accepted events")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -16,7 +15,7 @@ from . import cache, config, formats
 from .dataset import Dataset, load_dataset
 from .errors import MapdataError
 from .export import FORMATS, export_bytes, to_csv
-from .filters import FilterSpec, filter_events
+from .filters import FIELDS, FilterField, FilterSpec, filter_events
 from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
@@ -80,12 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--events", type=Path, default=None, help=f"events CSV (default: {config.get('EVENTS')})")
     export.add_argument("--events-format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT",
                         help="format of --events: " + _FORMAT_HELP)
-    export.add_argument("--from", dest="date_from", type=_iso_date, help="first day, YYYY-MM-DD")
-    export.add_argument("--to", dest="date_to", type=_iso_date, help="last day, YYYY-MM-DD")
-    export.add_argument("--region", action="append", default=[], help="region by English or alternative name (repeatable)")
-    export.add_argument("--country", action="append", default=[], help="ISO3 code of the reported country (repeatable)")
-    export.add_argument("--type", action="append", default=[], help="ACLED event type (repeatable)")
-    export.add_argument("--max-border-km", type=float, help="keep events within this distance of the state border")
+    _add_filter_options(export)
     export.add_argument("--format", choices=list(FORMATS), default="geojson", help="output format (default geojson)")
     export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     export.set_defaults(run=_export)
@@ -127,11 +121,34 @@ def _print_rejected(rejected) -> None:
         print(f"  row {row.row}, column {row.column}{value}: {row.reason}")
 
 
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+def _add_filter_options(command: argparse.ArgumentParser) -> None:
+    """One option per filter field (repeatable for many-valued ones), and --url for a copied link."""
+    group = command.add_argument_group("filters", "the app's sidebar filters; --url takes them all from a link")
+    group.add_argument("--url", metavar="LINK", help="a link copied from the app (full URL or just ?query); "
+                       "the other filter options must not be given with it")
+    for field in FIELDS:
+        group.add_argument(field.flag, dest=field.name, type=_field_type(field), help=field.help,
+                           action="append" if field.many else "store", default=None, metavar=field.key.upper())
+
+
+def _field_type(field: FilterField):
+    def parse(text: str) -> object:
+        try:
+            return field.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{exc}: {text!r}") from None
+    return parse
+
+
+def _filter_spec(args: argparse.Namespace) -> FilterSpec:
+    """The FilterSpec of --url or of the filter options (never both, so nothing is silently dropped)."""
+    given = {f.name: getattr(args, f.name) for f in FIELDS if getattr(args, f.name) is not None}
+    if args.url is None:
+        return FilterSpec(**{name: tuple(value) if isinstance(value, list) else value for name, value in given.items()})
+    if given:
+        flags = ", ".join(f.flag for f in FIELDS if f.name in given)
+        raise MapdataError(f"--url already holds the filter; drop {flags} (or edit the link)")
+    return FilterSpec.from_link(args.url)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -167,11 +184,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     data = _load(args.events, args.format_in)
-    spec = FilterSpec(
-        date_from=args.date_from, date_to=args.date_to, regions=tuple(args.region),
-        countries=tuple(c.upper() for c in args.country), event_types=tuple(args.type),
-        max_border_km=args.max_border_km,
-    )
+    spec = _filter_spec(args)
     selected = filter_events(data.events, spec, data.regions)
     args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name))
     skipped = f"; {data.rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(data.rejected) else ""
