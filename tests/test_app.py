@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import pytest
+from field_specs import FIELD_SPECS
 from streamlit.testing.v1 import AppTest
 
 from mapdata import FilterSpec, filter_events, load_dataset
@@ -160,3 +162,46 @@ def test_time_window_shows_one_month_at_a_time(data):
     first = data.events["event_date"].min()
     month = data.events[(data.events["event_date"].dt.year == first.year) & (data.events["event_date"].dt.month == first.month + 2)]
     assert f"· {len(month)} of 224 events" in caption
+
+
+@pytest.mark.parametrize("field", list(FIELD_SPECS))
+def test_a_links_headline_equals_what_mapdata_export_writes_for_it(field, tmp_path):
+    from mapdata.cli import main
+
+    spec = FIELD_SPECS[field]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params.update(spec.to_query())
+    at.run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    target = tmp_path / "linked.geojson"
+    assert main(["export", "--url", f"http://localhost:8501/?{spec.to_query_string()}", "-o", str(target)]) == 0
+    assert events_metric(at) == json.loads(target.read_text(encoding="utf-8"))["metadata"]["count"]
+
+
+SIDEBAR_VALUES = {  # a non-default value for every sidebar widget
+    "f_date": (date(2020, 11, 1), date(2023, 12, 31)), "f_region": ["Lachin District"], "f_country": ["AZE"],
+    "f_type": ["Battles", "Explosions/Remote violence"], "f_subtype": ["Armed clash"],
+    "f_actor": ["Military Forces of Azerbaijan"], "f_precision": [1, 3], "f_exact_only": True, "f_fat_min": 1,
+    "f_fat_max": 50, "f_border_km": 40.0,
+}
+
+
+def test_every_sidebar_widget_keeps_its_value_on_every_page():
+    """Issue 16: a widget on another page is a new widget to Streamlit; its value must come along
+    (the Location precision filter used to empty itself after the Map page)."""
+    from mapdata.filters import FIELDS, VIEW_KEYS
+
+    at = app()
+    widgets = {w.key: w for w in at.sidebar if getattr(w, "key", None) in SIDEBAR_VALUES}
+    assert set(widgets) == set(SIDEBAR_VALUES), "every sidebar widget is covered"
+    for key, value in SIDEBAR_VALUES.items():
+        next(w for w in at.sidebar if getattr(w, "key", None) == key).set_value(value).run()
+    shown = events_metric(at)
+    for page in [*PAGES[1:], "pages/5_Import.py", "app.py", "pages/1_Timeline.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        kept = {w.key: w.value for w in at.sidebar if getattr(w, "key", None) in SIDEBAR_VALUES}
+        assert {k: (list(v) if isinstance(v, list) else v) for k, v in kept.items()} == SIDEBAR_VALUES, page
+        assert not any("No precision level" in w.value for w in at.warning), page
+        assert events_metric(at) == shown, page
+        assert set(at.query_params) <= {f.key for f in FIELDS} | set(VIEW_KEYS), page

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from field_specs import FIELD_SPECS
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -135,3 +136,54 @@ def test_export_leaves_a_complete_cache_entry_behind(data_dir, tmp_path):
                              "print(d.report is None, len(d.events))", str(events)], capture_output=True, text=True,
                             env={**os.environ, "MAPDATA_CACHE_DIR": str(folder)})
     assert second.stdout.split() == ["True", "9"], second.stderr
+
+
+@pytest.fixture(scope="module")
+def embedded(repo_root):
+    from mapdata import load_dataset
+
+    return load_dataset(repo_root / "data" / "events.csv")
+
+
+@pytest.mark.parametrize("field", list(FIELD_SPECS))
+def test_export_url_exports_what_the_filter_keeps_for_every_field(field, embedded, tmp_path):
+    from mapdata import filter_events
+
+    spec = FIELD_SPECS[field]
+    expected = len(filter_events(embedded.events, spec, embedded.regions))
+    assert 0 < expected < len(embedded.events), f"the {field} spec should select some events, not all"
+    link = f"http://localhost:8501/?{spec.to_query_string()}"
+    target = tmp_path / "linked.geojson"
+    out = run("export", "--url", link, "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert len(doc["features"]) == doc["metadata"]["count"] == expected
+    assert doc["metadata"]["filters"] == spec.to_query() and doc["metadata"]["filters_text"] == spec.describe()
+
+
+def test_export_url_takes_a_bare_query_and_the_apps_view_keys(embedded, tmp_path):
+    from mapdata import FilterSpec, filter_events
+
+    spec = FilterSpec(sub_event_types=("Armed clash",), max_fatalities=2, precisions=(1, 2))
+    expected = len(filter_events(embedded.events, spec, embedded.regions))
+    target = tmp_path / "q.csv"
+    out = run("export", "--url", f"?{spec.to_query_string()}&shade=fatalities&bin=week", "--format", "csv", "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    assert f"wrote {expected} of {len(embedded.events)} events" in out.stderr
+    flags = run("export", "--subtype", "Armed clash", "--fat-max", "2", "--precision", "1", "--precision", "2",
+                "--format", "csv", "-o", str(tmp_path / "f.csv"))
+    assert flags.returncode == 0 and f"wrote {expected} of" in flags.stderr, flags.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--url", "http://localhost:8501/?region=Karvachar&colour=red"], "unknown key(s) 'colour'"),
+    (["--url", "?region=Karvachar", "--type", "Battles"], "--url already holds the filter; drop --type"),
+    (["--url", "?fat_min=many"], "bad value for 'fat_min': 'many' (not a whole number)"),
+    (["--fat-max", "lots"], "argument --fat-max: not a whole number: 'lots'"),
+])
+def test_export_filter_errors_are_one_line_with_exit_status_2(args, message, tmp_path):
+    out = run("export", *args, "-o", str(tmp_path / "x.geojson"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert message in out.stderr and not (tmp_path / "x.geojson").exists()
+    if args[0] == "--url":
+        assert out.stderr.count("\n") == 1 and out.stderr.startswith("mapdata: error:")

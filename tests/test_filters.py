@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 
 import pytest
+from field_specs import FIELD_SPECS
 
+from mapdata.cli import main
 from mapdata.errors import FilterError
-from mapdata.filters import FilterSpec, filter_events, resolve_regions
+from mapdata.filters import FIELDS, VIEW_KEYS, FilterSpec, filter_events, resolve_regions
 
 
 def test_query_string_round_trip():
@@ -76,3 +80,44 @@ def test_describe_reads_like_a_sentence():
     assert FilterSpec(min_fatalities=5).describe() == "at least 5 fatalities"
     assert FilterSpec(max_fatalities=1).describe() == "at most 1 fatality"
     assert FilterSpec(min_fatalities=2, max_fatalities=10).describe() == "2–10 fatalities"
+
+
+def test_the_filter_table_is_filter_spec_and_every_field_round_trips_and_describes_itself():
+    assert [f.name for f in FIELDS] == [f.name for f in dataclasses.fields(FilterSpec)]
+    assert set(FIELD_SPECS) == {f.name for f in FIELDS}
+    for field in FIELDS:
+        spec = FIELD_SPECS[field.name]
+        assert list(spec.to_query()) == [field.key], field.name
+        assert FilterSpec.from_query(spec.to_query_string()) == spec
+        assert FilterSpec.from_link(f"http://localhost:8501/?{spec.to_query_string()}") == spec
+        words = spec.describe()
+        assert words != "no filters" and all(text in words for text in field.texts(getattr(spec, field.name))), words
+
+
+def test_cli_options_url_keys_and_describe_cover_exactly_the_filter_table(capsys):
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    section = capsys.readouterr().out.split("\nfilters:", 1)[1]
+    flags = re.findall(r"^\s+(--[a-z-]+)", section, flags=re.MULTILINE)
+    assert flags == ["--url"] + [f.flag for f in FIELDS]
+    assert len({f.key for f in FIELDS}) == len(FIELDS) and not {f.key for f in FIELDS} & set(VIEW_KEYS)
+    said_by_the_field_before = [f.name for f in FIELDS if f.words is None]
+    assert said_by_the_field_before == ["date_to", "max_fatalities"], "only a range's upper end is said by its lower end"
+
+
+@pytest.mark.parametrize("link, unknown", [
+    ("http://localhost:8501/?region=Karvachar&colour=red", "'colour'"),
+    ("?fat_min=1&regoin=Lachin&type=Battles&typo=", "'regoin', 'typo'"),
+])
+def test_a_link_with_unknown_keys_is_an_error_naming_them(link, unknown):
+    with pytest.raises(FilterError, match=re.escape(f"the link has unknown key(s) {unknown};")):
+        FilterSpec.from_link(link)
+
+
+def test_a_link_accepts_the_apps_view_keys_and_both_forms():
+    spec = FilterSpec(regions=("Kalbajar District",), date_from=date(2022, 1, 1))
+    for link in ("http://localhost:8501/?region=Kalbajar+District&from=2022-01-01&shade=fatalities",
+                 "http://localhost:8501/Timeline?bin=week&region=Kalbajar%20District&from=2022-01-01",
+                 "?region=Kalbajar+District&from=2022-01-01", "region=Kalbajar+District&from=2022-01-01"):
+        assert FilterSpec.from_link(link) == spec, link
+    assert FilterSpec.from_link("http://localhost:8501/") == FilterSpec()
