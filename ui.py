@@ -49,7 +49,7 @@ def filter_key(name: str) -> str:
     """The session-state key of the sidebar widget of filter field ``name`` (the date range's
     two fields share one slider)."""
     field = _FIELD[name]
-    return Key.DATES if field.widget == "dates" else f"f_{field.key}"
+    return Key.DATES if field.widget in ("dates", "dates_end") else f"f_{field.key}"
 
 
 _FIELD = {f.name: f for f in FIELDS}
@@ -190,11 +190,12 @@ def _sync_widgets_with_url(data: Dataset) -> None:
 
 
 def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
+    """Give every sidebar widget the value that shows ``spec`` (choices the data lacks are left out)."""
     choice = options(data)
     for field in FIELDS:
         value, key = getattr(spec, field.name), filter_key(field.name)
         if field.widget == "dates":
-            if field.words is not None and choice.first is not None and choice.first != choice.last:
+            if choice.first is not None and choice.first != choice.last:
                 first, last = choice.first, choice.last
                 start = min(max(spec.date_from or first, first), last)
                 end = max(min(spec.date_to or last, last), first)
@@ -204,7 +205,7 @@ def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
         elif field.widget == "choices":
             offered = choice.choices[field.name]
             st.session_state[key] = [v for v in value if v in offered] or list(field.blank or ())
-        else:
+        elif field.widget == "number":
             st.session_state[key] = field.blank if value is None else value
     st.session_state[Key.EXACT_ONLY] = False
 
@@ -260,14 +261,13 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
     values: dict = {}
     for field in FIELDS:
         if field.widget == "dates":
-            if field.words is not None:
-                values.update(_date_range(bar, field, choice))
+            values.update(_date_range(bar, field, choice))
         elif field.widget == "choices":
             offered = choice.choices[field.name]
             chosen = bar.multiselect(field.label, options=list(offered), format_func=lambda v, o=offered: o.get(v, v),
                                      key=filter_key(field.name), placeholder=field.placeholder, help=field.tip)
             values[field.name] = _precisions(bar, field, chosen) if field.name == "precisions" else tuple(chosen)
-        else:
+        elif field.widget == "number":
             whole = isinstance(field.step, int)
             number = bar.number_input(field.label, min_value=0 if whole else 0.0, step=field.step, key=filter_key(field.name),
                                       help=field.tip, placeholder=field.placeholder)

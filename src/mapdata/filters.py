@@ -34,7 +34,7 @@ class FilterField:
     Series); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
     end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
     "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
-    its value when it does not filter) or "dates" (one range slider for this field and the next).
+    its value when it does not filter), or "dates" and "dates_end" (one range slider for both ends).
     """
 
     name: str
@@ -141,7 +141,7 @@ FIELDS: tuple[FilterField, ...] = (
                 lambda ev, v, r: ev["event_date"] >= pd.Timestamp(v), _date_words, "dates",
                 tip="Drag either end; the map's play control steps through time."),
     FilterField("date_to", "to", "--to", "Dates", "last day, YYYY-MM-DD", _iso_date,
-                lambda ev, v, r: ev["event_date"] <= pd.Timestamp(v), None, "dates"),
+                lambda ev, v, r: ev["event_date"] <= pd.Timestamp(v), None, "dates_end"),
     FilterField("regions", "region", "--region", "Regions", "region by English or alternative name, or id (repeatable)", str,
                 lambda ev, v, r: ev["region_id"].isin(resolve_regions(v, r if r is not None else _regions_from_events(ev))),
                 _listed("regions", "regions"), "choices", many=True, choices=_region_choices,
