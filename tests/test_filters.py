@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from field_specs import FIELD_SPECS
@@ -101,6 +102,8 @@ def test_cli_options_url_keys_and_describe_cover_exactly_the_filter_table(capsys
     flags = re.findall(r"^\s+(--[a-z-]+)", section, flags=re.MULTILINE)
     assert flags == ["--url"] + [f.flag for f in FIELDS]
     assert len({f.key for f in FIELDS}) == len(FIELDS) and not {f.key for f in FIELDS} & set(VIEW_KEYS)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert [f.flag for f in FIELDS if f"`{f.flag}" not in readme] == [], "every option is in the README's table"
     said_by_the_field_before = [f.name for f in FIELDS if f.words is None]
     assert said_by_the_field_before == ["date_to", "max_fatalities"], "only a range's upper end is said by its lower end"
 
