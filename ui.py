@@ -175,17 +175,20 @@ def _spec_from_url() -> FilterSpec:
 def _sync_widgets_with_url(data: Dataset) -> None:
     """Give the widgets the filter they should show before they are drawn.
 
-    A page switch (Streamlit drops the query string on it) or lost widgets: the session's filter
-    comes back. The URL changed since the last run (a pasted link, back/forward): the URL wins.
-    Otherwise the widgets hold the user's latest choice and are left alone. "Reset filters" clears.
+    A page switch (Streamlit drops the query string on it): the widgets carried their values
+    (:func:`_keep_widgets_across_pages`), and lost widgets get the session's filter back. The URL
+    changed since the last run (a pasted link, back/forward): the URL wins. Otherwise the widgets
+    hold the user's latest choice and are left alone. "Reset filters" clears.
     """
     url_spec, last = _spec_from_url(), st.session_state.get(Key.SPEC)
     url_has_filter = any(key in st.query_params for key in _URL_KEYS)
+    lost = any(key not in st.session_state for key in _WIDGETS)
     if last is not None and not last.is_empty and not url_has_filter:
-        _set_widgets(last, data)
+        if lost:
+            _set_widgets(last, data)
     elif last is None or url_spec != last:
         _set_widgets(url_spec, data)
-    elif any(key not in st.session_state for key in _WIDGETS):
+    elif lost:
         _set_widgets(last, data)
 
 
