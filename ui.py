@@ -33,6 +33,7 @@ class Key:
 
     SPEC = "_spec"  # the filter of the last run (restored after a page switch)
     PAGE = "_page"  # the page of the last run (a page switch gives every widget a new id)
+    SIDEBAR = "_sidebar"  # the sidebar widgets' values of the last run, restored after a page switch
     OPTIONS_VERSION = "_options_version"
     UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
@@ -84,6 +85,7 @@ def frame(title: str) -> Context:
     _keep_widgets_across_pages(title)
     _sync_widgets_with_url(data)
     spec = sidebar_filters(data)
+    _remember_widgets()
     _write_url(spec)
     for script, label, icon in PAGES:
         menu.page_link(script, label=label, icon=icon)
@@ -150,17 +152,21 @@ _URL_KEYS = tuple(f.key for f in FIELDS)
 
 
 def _keep_widgets_across_pages(page: str) -> None:
-    """Carry every sidebar widget's value onto the page being opened.
+    """Give every sidebar widget, on the page being opened, the value it had on the last page.
 
-    Streamlit gives a widget on another page a new id and drops the old one's value at the end of
-    the run, so without this a widget the user had touched came back at its default on the next
-    page (an empty "Location precision"). Writing the value under its key keeps it.
+    A page switch starts a run without the old page's widget values (Streamlit gives a widget on
+    another page a new id and the browser sends none for it), so a widget came back at its
+    default: an empty "Location precision", a switched-off "Hide region-only locations". The
+    values are copied under :attr:`Key.SIDEBAR` at the end of every run and restored here.
     """
     if st.session_state.get(Key.PAGE) != page:
-        for key in _WIDGETS:
-            if key in st.session_state:
-                st.session_state[key] = st.session_state[key]
+        for key, value in st.session_state.get(Key.SIDEBAR, {}).items():
+            st.session_state[key] = value
     st.session_state[Key.PAGE] = page
+
+
+def _remember_widgets() -> None:
+    st.session_state[Key.SIDEBAR] = {key: st.session_state[key] for key in _WIDGETS if key in st.session_state}
 
 
 def _spec_from_url() -> FilterSpec:
@@ -175,8 +181,8 @@ def _spec_from_url() -> FilterSpec:
 def _sync_widgets_with_url(data: Dataset) -> None:
     """Give the widgets the filter they should show before they are drawn.
 
-    A page switch (Streamlit drops the query string on it): the widgets carried their values
-    (:func:`_keep_widgets_across_pages`), and lost widgets get the session's filter back. The URL
+    A page switch (Streamlit drops the query string on it): the widgets got their values back
+    (:func:`_keep_widgets_across_pages`); lost widgets get the session's filter back. The URL
     changed since the last run (a pasted link, back/forward): the URL wins. Otherwise the widgets
     hold the user's latest choice and are left alone. "Reset filters" clears.
     """

@@ -335,6 +335,62 @@ def test_screenshot_of_the_map(new_context, server, dataset, count, colours):
     page.context.close()
 
 
+_SIDEBAR_STATE = """() => {
+    const bar = document.querySelector('[data-testid="stSidebar"]');
+    const state = {};
+    bar.querySelectorAll('[data-testid="stMultiSelect"]').forEach(el => {
+        state[el.querySelector('label').innerText] = [...el.querySelectorAll('.react-aria-ComboBox [data-tag]')].map(t => t.getAttribute('aria-label'));
+    });
+    bar.querySelectorAll('[data-testid="stNumberInput"]').forEach(el => { state[el.querySelector('label').innerText] = el.querySelector('input').value; });
+    bar.querySelectorAll('input[type="checkbox"]').forEach(el => { state[el.closest('label').innerText.trim()] = el.checked; });
+    state.Dates = [...bar.querySelectorAll('[data-testid="stSliderThumbValue"]')].map(t => t.innerText);
+    return state;
+}"""
+
+
+def test_every_sidebar_widget_keeps_its_value_on_every_page(new_context, server, count):
+    """Issue 16: every sidebar widget, set from a link or by hand, shows the same value on every page
+    (the Location precision filter used to empty itself after the Map page)."""
+    from datetime import date
+
+    from mapdata import FilterSpec
+
+    linked = FilterSpec(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31), regions=("Gegharkunik", "Ararat"),
+                        countries=("ARM",), event_types=("Battles",), sub_event_types=("Armed clash",),
+                        actors=("Military Forces of Azerbaijan",), max_fatalities=50, max_border_km=40.0)
+    page = open_page(new_context().new_page(), server, "/?" + linked.to_query_string())
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Location precision").locator("input").click()
+    page.keyboard.press("Backspace")  # drops the last level, 3
+    page.keyboard.press("Escape")
+    wait_for_page(page)
+    hide = sidebar.get_by_role("switch", name="Hide region-only locations")
+    hide.focus()
+    page.keyboard.press("Space")
+    expect(hide).to_be_checked()
+    wait_for_page(page)
+    fat_min = sidebar.get_by_role("spinbutton", name="Minimum fatalities")
+    fat_min.fill("1")
+    fat_min.press("Enter")
+    expected = count(**{**{f: getattr(linked, f) for f in linked.__dataclass_fields__}, "min_fatalities": 1, "precisions": (1, 2)})
+    assert expected > 0
+    expect(events_metric(page)).to_have_text(str(expected))
+    wait_for_page(page)
+    state = page.evaluate(_SIDEBAR_STATE)
+    assert state["Location precision"] == ["1 — exact place", "2 — near a named place"], state
+    assert state["Hide region-only locations"] is True and state["Minimum fatalities"] == "1", state
+    assert all(state[label] for label in ("Regions", "Reported country", "Event types", "Event sub-types", "Actors (either side)",
+                                          "Maximum fatalities", "Max. distance to the state border (km)", "Dates")), state
+    for title in ["Timeline", "Regions", "Data & export", "Sources & method", "Import your data", "Map", "Timeline"]:
+        sidebar.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=title).click()
+        page.wait_for_function("(title) => document.title.startsWith(title + ' · ')", arg=title)
+        wait_for_page(page)
+        expect(events_metric(page)).to_have_text(str(expected))
+        assert page.evaluate(_SIDEBAR_STATE) == state, title
+        expect(sidebar.get_by_text("No precision level is chosen")).to_have_count(0)
+    page.context.close()
+
+
 def test_no_request_left_the_machine(external):
     """Runs last: across every page and context above, nothing was fetched from the internet."""
     assert external.urls == []
