@@ -20,3 +20,7 @@ class FilterError(MapdataError):
 
 class GeoDataError(MapdataError):
     """A boundary layer is missing or unusable."""
+
+
+class AmbiguousDatesError(FileFormatError):
+    """A date column fits two forms that read its values into different days (dd/mm vs mm/dd)."""
