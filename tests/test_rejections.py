@@ -1,0 +1,36 @@
+"""mapdata.rejections: rejected rows grouped by reason, within ~40 lines."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from mapdata.rejections import group_rejections, grouped_lines
+
+
+def rejected(rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([("f.csv", *r) for r in rows], columns=["file", "row", "column", "value", "reason"])
+
+
+def test_groups_by_column_and_reason_most_rows_first():
+    table = rejected([(2, "fatalities", "many", "not a number")]
+                     + [(i, "event_date", f"x{i}", "not a valid date") for i in range(3, 9)]
+                     + [(9, "event_id", "A", "duplicate event_id (first used on row 2)"),
+                        (10, "event_id", "A", "duplicate event_id (first used on row 4)")])
+    groups = group_rejections(table)
+    assert groups[["column", "rows"]].values.tolist() == [["event_date", 6], ["event_id", 2], ["fatalities", 1]]
+    assert groups.loc[0, "first_rows"] == "row 3 ('x3'), row 4 ('x4'), row 5 ('x5')"
+    assert groups.loc[1, "reason"] == "duplicate event_id (first used on row 2) (and similar)"
+    lines = grouped_lines(table)
+    assert lines[:2] == ["  6 × event_date: not a valid date", "      row 3 ('x3'), row 4 ('x4'), row 5 ('x5'), …"]
+    assert lines[-2:] == ["  1 × fatalities: not a number", "      row 2 ('many')"]
+
+
+def test_at_most_forty_lines_however_many_reasons():
+    table = rejected([(i, f"col{i}", "v", f"reason {chr(65 + i % 26)}{chr(65 + i // 26)}") for i in range(2, 200)])
+    lines = grouped_lines(table)
+    assert len(lines) <= 40
+    assert lines[-1].startswith("  … ") and lines[-1].endswith("rows)")
+
+
+def test_nothing_rejected_gives_no_lines():
+    assert grouped_lines(rejected([])) == [] and group_rejections(rejected([])).empty
