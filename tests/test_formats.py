@@ -59,13 +59,17 @@ def test_ucdp_mapping_rules(data_dir):
     loaded = load_events(data_dir / "import_ucdp_ged.csv", geocode=False)
     events = by_id(loaded.events)
     assert loaded.report.format == "ucdp" and "all 49 published columns" in loaded.report.detected_by
-    assert list(events.index) == [f"UCDP-GED-90000{i}" for i in (1, 2, 3, 4, 6, 7)]
-    # where_prec 1..7 -> 1, 2, 3, 3, (5 rejected for its date), 3, 3; raw code kept
-    assert events["geo_precision"].tolist() == [1, 2, 3, 3, 3, 3]
-    assert events["ucdp_where_prec"].tolist() == ["1", "2", "3", "4", "6", "7"]
+    assert list(events.index) == [f"UCDP-GED-90000{i}" for i in (1, 2, 3, 4, 5, 6, 7)]
+    # where_prec 1..7 -> 1, 2, 3, 3, 3, 3, 3; raw code kept
+    assert events["geo_precision"].tolist() == [1, 2, 3, 3, 3, 3, 3]
+    assert events["ucdp_where_prec"].tolist() == ["1", "2", "3", "4", "5", "6", "7"]
     assert events.loc["UCDP-GED-900007", "coord_source"] == "UCDP GED coordinates (where_prec 7)"
-    # date_prec and span -> day / week / week / month; the coarser of the two wins
-    assert events["date_precision"].tolist() == ["day", "week", "week", "month", "day", "month"]
+    # date_prec and span -> day / week / week / month / range; the coarser of the two wins
+    assert events["date_precision"].tolist() == ["day", "week", "week", "month", "range", "day", "month"]
+    # a window longer than a month (date_prec 5, 89 days) is kept with its last day
+    assert events.loc["UCDP-GED-900005", ["event_date", "event_date_end"]].tolist() == [
+        pd.Timestamp("2020-09-27"), pd.Timestamp("2020-12-25")]
+    assert events["event_date_end"].drop("UCDP-GED-900005").isna().all()
     assert events.loc["UCDP-GED-900006", "event_date"] == pd.Timestamp("2020-11-02")
     assert events.loc["UCDP-GED-900004", "ucdp_date_end"] == "2020-10-20"
     # type_of_violence 1/2 -> Battles (no sub-type), 3 -> Violence against civilians / Attack
@@ -78,9 +82,7 @@ def test_ucdp_mapping_rules(data_dir):
     assert events.loc["UCDP-GED-900001", ["ucdp_low", "ucdp_high"]].tolist() == ["4", "7"]
     assert events.loc["UCDP-GED-900001", "source"] == "UCDP Georeferenced Event Dataset (GED), event 900001; sources: Test fixture article"
     assert events.loc["UCDP-GED-900001", "location"] == "Kalbajar" and events.loc["UCDP-GED-900001", "admin1"] == "Kalbajar District"
-    rejected = loaded.rejected.set_index("row")
-    assert rejected.loc[6, "column"] == "date_precision" and rejected.loc[6, "value"] == "UCDP date_prec 5, 89-day span"
-    assert rejected.loc[9, "column"] == "event_type" and rejected.loc[9, "value"] == "UCDP type_of_violence 4"
+    assert loaded.rejected[["row", "column", "value"]].values.tolist() == [[9, "event_type", "UCDP type_of_violence 4"]]
 
 
 @pytest.mark.parametrize("mapping_file", ["import_custom_mapping.json", "import_custom_mapping.toml"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mapdata.layouts import ACLED_LAYOUTS, UCDP_LAYOUTS, hxl_row, identify, tidy
+from mapdata.formats.acled import ACLED_LAYOUTS
+from mapdata.formats.ucdp import UCDP_LAYOUTS
+from mapdata.layouts import hxl_row, identify, tidy
 
 
 def read(path, encoding="utf-8") -> pd.DataFrame:
@@ -15,13 +17,13 @@ def read(path, encoding="utf-8") -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("name", "layouts", "expected"), [
-    ("import_acled.csv", ACLED_LAYOUTS, "ACLED export (current layout, since March 2023) (all 31 columns)"),
+    ("import_acled.csv", ACLED_LAYOUTS, "ACLED export (current layout, since March 2023) (all 31 published columns)"),
     ("formats/acled_api_2019.csv", ACLED_LAYOUTS,
-     "ACLED API / older export (2019–2023 layout, with data_id, event_id_no_cnty, iso3) (all 31 columns)"),
-    ("import_ucdp_ged.csv", UCDP_LAYOUTS, "UCDP GED 20.1 and later (49 columns) (all 49 columns)"),
-    ("formats/ucdp_ged19.csv", UCDP_LAYOUTS, "UCDP GED 19.x (42 columns) (all 42 columns)"),
+     "ACLED API / older export (2019–2023 layout, with data_id, event_id_no_cnty, iso3) (all 31 published columns)"),
+    ("import_ucdp_ged.csv", UCDP_LAYOUTS, "UCDP GED 20.1 and later (49 columns) (all 49 published columns)"),
+    ("formats/ucdp_ged19.csv", UCDP_LAYOUTS, "UCDP GED 19.x (42 columns) (all 42 published columns)"),
     ("formats/ucdp_hdx_hxl.csv", UCDP_LAYOUTS,
-     "UCDP GED as republished on HDX (45 columns, with start_year, end_year, iso3) (all 45 columns)"),
+     "UCDP GED as republished on HDX (45 columns, with start_year, end_year, iso3) (all 45 published columns)"),
 ])
 def test_published_layouts(data_dir, name, layouts, expected):
     assert identify(read(data_dir / name).columns, layouts) == expected
@@ -31,14 +33,14 @@ def test_pre_2019_acled_with_its_empty_unnamed_columns(data_dir):
     frame, notes = tidy(read(data_dir / "formats" / "acled_pre2019_cp1252.csv", encoding="cp1252"))
     assert notes == ["3 empty column(s) without a name dropped"]
     assert identify(frame.columns, ACLED_LAYOUTS) == (
-        "ACLED export before the 2019 taxonomy change (GWNO, EVENT_ID_CNTY, old event types) (all 25 columns)")
+        "ACLED export before the 2019 taxonomy change (GWNO, EVENT_ID_CNTY, old event types) (all 25 published columns)")
 
 
 def test_excel_resave_index_column_reordered_and_extra_columns(data_dir):
     frame, notes = tidy(read(data_dir / "formats" / "acled_excel_resave.csv"))
     assert notes == ["index column 'unnamed:_0' dropped (added by a spreadsheet, R or pandas)"]
     assert identify(frame.columns, ACLED_LAYOUTS) == (
-        "ACLED export (current layout, since March 2023) (all 31 columns; columns reordered; "
+        "ACLED export (current layout, since March 2023) (all 31 published columns; columns reordered; "
         "extra columns kept: analyst_comment)")
 
 

@@ -139,12 +139,13 @@ def test_field_length_limit_names_row_and_column(data_dir, monkeypatch):
 def test_infinite_and_huge_fatalities_are_rejected_not_raised(data_dir):
     loaded = load_events(data_dir / "fatalities_out_of_range.csv")
     events, rejected = loaded.events, loaded.rejected
-    assert list(events["event_id"]) == ["A5"] and events["fatalities"].tolist() == [3]
+    # "nan" (row 7) is a missing-value marker (schema.MISSING_MARKERS): an unknown figure, not text
+    assert list(events["event_id"]) == ["A5", "A6"] and events["fatalities"].tolist() == [3, pd.NA]
     reasons = rejected.groupby("row")["reason"].apply(" | ".join).to_dict()
-    assert set(reasons) == {2, 3, 4, 5, 7}
+    assert set(reasons) == {2, 3, 4, 5}
     for row in (2, 3, 4):
         assert "not a count (infinite or above" in reasons[row]
-    assert "negative" in reasons[5] and reasons[7] == "not a number"
+    assert "negative" in reasons[5]
     assert set(rejected["column"]) == {"fatalities"}
 
 

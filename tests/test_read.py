@@ -52,7 +52,8 @@ def test_fast_and_careful_paths_agree_on_every_fixture():
 def text_table(source, label: str):
     """What read_text_table gives (cells, record positions, broken rows), or its error message."""
     try:
-        frame, broken = read_text_table(source, label)
+        table = read_text_table(source, label)
+        frame, broken = table.frame, table.broken
     except FileFormatError as exc:
         return str(exc)
     return frame.to_dict("list"), list(frame.index), broken

@@ -1,9 +1,11 @@
-"""The shapes other people's event tables come in: ACLED and UCDP layouts, and what re-saving adds.
+"""The shapes other people's event tables come in: published layouts, and what re-saving adds.
 
 Input is a table as the reader gives it: text cells, headers normalised by
-:func:`mapdata.formats.header_key` (lower case, spaces as ``_``), index = record position.
+:func:`mapdata.read.header_key` (lower case, spaces as ``_``), index = record position. Each
+input format declares its published layouts (:class:`Layout`; ``mapdata.formats.acled`` and
+``mapdata.formats.ucdp``); :func:`identify` names the one a header is in and what differs.
 
-Published layouts (the column lists checked against real files; sources beside each):
+The layouts (column lists checked against real files; sources beside each):
 
 - ACLED current export (since 20 March 2023, 31 columns): ACLED's "Guide to 2023 ACLED column
   changes" (data_id, event_id_no_cnty and iso3 removed; disorder_type, civilian_targeting and
@@ -43,85 +45,20 @@ class Layout:
     marks: tuple[str, ...]
 
 
-ACLED_CURRENT = Layout(
-    "ACLED export (current layout, since March 2023)",
-    ("event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-     "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-     "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2", "admin3",
-     "location", "latitude", "longitude", "geo_precision", "source", "source_scale", "notes",
-     "fatalities", "tags", "timestamp"),
-    ("disorder_type",),
-)
-ACLED_2019 = Layout(
-    "ACLED API / older export (2019–2023 layout, with data_id, event_id_no_cnty, iso3)",
-    ("data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year", "time_precision",
-     "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2",
-     "inter2", "interaction", "region", "country", "admin1", "admin2", "admin3", "location",
-     "latitude", "longitude", "geo_precision", "source", "source_scale", "notes", "fatalities",
-     "timestamp", "iso3"),
-    ("sub_event_type",),
-)
-ACLED_PRE_2019 = Layout(
-    "ACLED export before the 2019 taxonomy change (GWNO, EVENT_ID_CNTY, old event types)",
-    ("gwno", "event_id_cnty", "event_id_no_cnty", "event_date", "year", "time_precision", "event_type",
-     "actor1", "ally_actor_1", "inter1", "actor2", "ally_actor_2", "inter2", "interaction", "country",
-     "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision", "source",
-     "notes", "fatalities"),
-    ("gwno",),
-)
-ACLED_LAYOUTS: tuple[Layout, ...] = (ACLED_CURRENT, ACLED_2019, ACLED_PRE_2019)
-"""ACLED layouts, most specific first: the first whose marks are all present is the file's."""
-
-UCDP_GED_20 = Layout(
-    "UCDP GED 20.1 and later (49 columns)",
-    ("id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
-     "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name",
-     "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b",
-     "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
-     "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2",
-     "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
-     "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
-     "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob"),
-    ("relid",),
-)
-UCDP_GED_HDX = Layout(
-    "UCDP GED as republished on HDX (45 columns, with start_year, end_year, iso3)",
-    ("id", "year", "active_year", "start_year", "end_year", "type_of_violence", "conflict_new_id",
-     "conflict_name", "dyad_new_id", "dyad_name", "side_a_new_id", "gwnoa", "side_a", "side_b_new_id",
-     "gwnob", "side_b", "number_of_sources", "source_article", "source_office", "source_date",
-     "source_headline", "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2",
-     "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "iso3", "region",
-     "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
-     "deaths_civilians", "deaths_unknown", "low", "best", "high"),
-    ("start_year", "iso3"),
-)
-UCDP_GED_19 = Layout(
-    "UCDP GED 19.x (42 columns)",
-    ("id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name", "dyad_new_id",
-     "dyad_name", "side_a_new_id", "gwnoa", "side_a", "side_b_new_id", "gwnob", "side_b",
-     "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
-     "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude", "longitude",
-     "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec",
-     "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low",
-     "best", "high"),
-    (),
-)
-UCDP_LAYOUTS: tuple[Layout, ...] = (UCDP_GED_20, UCDP_GED_HDX, UCDP_GED_19)
-"""UCDP GED layouts, most specific first (GED 19.x has no mark: it is what is left)."""
-
 _INDEX_NAMES = re.compile(r"^(|unnamed:_0|\.\.\.1)$")
 _UNNAMED = re.compile(r"^(|unnamed:_\d+)$")
 
 
 def identify(columns, layouts: tuple[Layout, ...]) -> str:
     """The layout of a header (the first whose marks are present), with what differs from it:
-    "ACLED … (all 31 columns)", or "…; columns reordered; extra columns: x; missing: y"."""
+    "ACLED … (all 31 published columns)", or "…; columns reordered; extra columns kept: x; missing: y"."""
     present = list(columns)
     layout = next(lay for lay in layouts if set(lay.marks) <= set(present))
     missing = [c for c in layout.columns if c not in present]
     extra = [c for c in present if c not in layout.columns]
     shared = [c for c in present if c in layout.columns]
-    notes = [f"all {len(layout.columns)} columns" if not missing else f"{len(shared)} of its {len(layout.columns)} columns"]
+    notes = [f"all {len(layout.columns)} published columns" if not missing
+             else f"{len(shared)} of its {len(layout.columns)} published columns"]
     if shared != [c for c in layout.columns if c in present]:
         notes.append("columns reordered")
     if extra:

@@ -23,6 +23,7 @@ import pandas as pd
 from geopandas.array import GeometryArray
 
 from . import formats, schema
+from .dates import parse_dates
 from .geocode import Gazetteer, geocode_missing
 from .points import number_pairs, shared_points
 from .read import Source, read_text_table, source_label
@@ -40,32 +41,47 @@ class Loaded:
 
 
 def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
-                geocode: bool | Gazetteer = True) -> Loaded:
+                geocode: bool | Gazetteer = True, date_format: str | None = None, sheet: str | None = None) -> Loaded:
     """Read an events file, convert it to the mapdata schema, geocode, validate; see :class:`Loaded`.
 
     ``source`` is a path, raw bytes or a binary/text file object; ``name`` labels it in
-    messages (defaults to the file name). Accepts UTF-8 with or without BOM (and UTF-16 with
-    BOM), comma or semicolon delimiters and decimal commas. ``fmt`` is "auto" (detected from the
+    messages (defaults to the file name). Accepts UTF-8 with or without BOM, UTF-16 with BOM and
+    Windows-1252; a zip holding one CSV; an .xlsx workbook (its first sheet, or ``sheet``); comma
+    or semicolon delimiters and decimal commas. ``fmt`` is "auto" (detected from the
     header) or a name in :data:`mapdata.formats.FORMATS` ("mapdata", "acled", "ucdp", "mapping"
     with ``mapping``, a dict or a JSON/TOML file; giving ``mapping`` implies "mapping").
     ``geocode`` places rows that name a place but have no coordinates (``True``: the default
-    gazetteer; a :class:`~mapdata.geocode.Gazetteer`; ``False``: off).
+    gazetteer; a :class:`~mapdata.geocode.Gazetteer`; ``False``: off). Dates are read in one
+    form per column, chosen from its values (:mod:`mapdata.dates`), or in ``date_format`` (a
+    strptime pattern, or "excel").
     """
     label = name or source_label(source)
-    frame, broken = read_text_table(source, label)
+    text = read_text_table(source, label, sheet)
+    frame, broken = text.frame, text.broken
     frame, fmt, how = formats.convert(frame, fmt, mapping, label)
+    frame, date_forms = _read_dates(frame, date_format, label)
     geocoding = pd.DataFrame()
     if geocode:
         frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None)
-    parsed, problems = validate(frame)
+    parsed, problems = validate(frame, date_forms)
     rejected = rejected_table(problems + broken, frame, label)
     good, bad_rows = _good_rows(frame.assign(**parsed), rejected)
     report = ImportReport(
         file=label, format=fmt, detected_by=how, rows=len(frame) + len(broken), accepted=len(good),
         rejected=bad_rows, geocoded=int(frame["geocoded"].ne("").sum()) if "geocoded" in frame else 0,
-        geocoding=geocoding,
+        geocoding=geocoding, encoding=text.encoding, dates=date_forms["event_date"], notes=text.notes,
     )
     return Loaded(_to_geodataframe(good), rejected, report)
+
+
+def _read_dates(frame: pd.DataFrame, date_format: str | None, label: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The date columns as ISO text (raw text where their form reads nothing), and each column's form."""
+    forms = {}
+    for column in ("event_date", "event_date_end"):
+        parsed = parse_dates(frame[column], date_format, label, column)
+        frame[column] = parsed.text
+        forms[column] = parsed.form
+    return frame, forms
 
 
 def _good_rows(frame: pd.DataFrame, rejected: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -79,6 +95,7 @@ def _good_rows(frame: pd.DataFrame, rejected: pd.DataFrame) -> tuple[pd.DataFram
 def _to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     frame = frame.reset_index(drop=True)
     frame["event_date"] = pd.to_datetime(frame["event_date"]).astype("datetime64[s]")
+    frame["event_date_end"] = pd.to_datetime(frame["event_date_end"]).astype("datetime64[s]")
     frame["geo_precision"] = frame["geo_precision"].astype("int64")
     frame["fatalities"] = frame["fatalities"].astype("Int64")
     frame["latitude"] = frame["latitude"].astype("float64")

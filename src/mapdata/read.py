@@ -11,10 +11,10 @@ files):
 
 - the fast path (:func:`read_fast`): Arrow's CSV reader reads a plain UTF-8 file straight from
   its path (or from the uploaded bytes), checking UTF-8 as it converts the cells;
-- the careful path (:func:`read_careful`), for anything else (an empty or UTF-16 file, a second
-  byte-order mark, a NUL byte, invalid UTF-8, blank or repeated header names, rows Arrow
-  refuses): Python's decoder for the exact message, then pandas' C reader, which reports each
-  bad line by number.
+- the careful path (:func:`read_careful`), for anything else (an empty, UTF-16 or Windows-1252
+  file, a second byte-order mark, a NUL byte, invalid UTF-8, blank or repeated header names, rows
+  Arrow refuses): :mod:`mapdata.charsets` for the encoding (or the exact message), then pandas'
+  C reader, which reports each bad line by number.
 
 Cells are stripped only in the columns where some cell begins or ends with a byte that can be
 part of whitespace; headers are normalised by :func:`header_key`.
@@ -27,6 +27,7 @@ import csv
 import io
 import re
 import warnings
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import IO, Iterator, Union
@@ -37,7 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from . import config
+from . import charsets, config, layouts, schema
+from .containers import unpack
 from .errors import FileFormatError
 
 Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
@@ -46,28 +48,54 @@ Source = Union[str, PathLike, bytes, IO[bytes], IO[str]]
 TEXT = pd.api.types.pandas_dtype("str")
 """The pandas dtype of the text table's columns (Arrow-backed strings)."""
 _BAD_LINE = re.compile(r"[Ll]ine (\d+)[^\d]+(\d+) fields?[^\d]+(\d+)")
+_MARKER_FIRST = np.isin(np.arange(256), [ord(m[0]) for m in schema.MISSING_MARKERS])
+_MARKER_LENGTHS = (min(map(len, schema.MISSING_MARKERS)), max(len(m.encode()) for m in schema.MISSING_MARKERS))
 _HEAD_BYTES = 1 << 20
 """Bytes read to find the header line; a longer first line is left to the careful reader."""
 
 
-def read_text_table(source: Source, label: str) -> tuple[pd.DataFrame, list[dict]]:
+@dataclass(frozen=True)
+class TextTable:
+    """What :func:`read_text_table` gives: the text table, its broken rows, and how it was read."""
+
+    frame: pd.DataFrame
+    """Normalised header names, stripped cells, missing-value markers as empty cells; the index is
+    each record's position (spreadsheet row - 2), so rows after a skipped row keep their numbers."""
+    broken: list[dict]
+    """Broken rows as rejected-row records (row, column, value, reason)."""
+    encoding: str = charsets.UTF8
+    """The text encoding the file was in (see :mod:`mapdata.charsets`)."""
+    notes: tuple[str, ...] = ()
+    """What else the report should say: the container, columns dropped, an HXL row skipped."""
+
+
+def read_text_table(source: Source, label: str, sheet: str | None = None) -> TextTable:
     """Read ``source`` (``label`` names it in messages) the fast way if it can, else the careful way.
 
-    Returns the text table (normalised header names, stripped cells; its index is each record's
-    position, spreadsheet row - 2, so rows after a skipped broken row keep their numbers) and the
-    broken rows as rejected-row records (row, column, value, reason).
+    A zip holding one CSV and an .xlsx workbook (the first sheet, or ``sheet``) are read from
+    inside (:mod:`mapdata.containers`); a file in a legacy encoding is converted
+    (:mod:`mapdata.charsets`). What re-saving added (an index column, empty unnamed columns) and an
+    HDX hashtag row are dropped and noted (:mod:`mapdata.layouts`).
     """
-    data = _path_or_bytes(source, label)
+    unpacked = unpack(_path_or_bytes(source, label), label, sheet)
+    data = unpacked.data
     table = read_fast(data, label)
     broken: list[dict] = []
     if table is None:
-        table, broken = read_careful(data.read_bytes() if isinstance(data, Path) else data, label)
+        text, encoding = charsets.to_utf8(data.read_bytes() if isinstance(data, Path) else data, label)
+        table, broken = _read_text(text, label)
+    else:
+        encoding = charsets.UTF8_BOM if _head(data).startswith(codecs.BOM_UTF8) else charsets.UTF8
     _check_row_limit(table.num_rows + len(broken), label)
     frame = _to_frame(_header_keys(table, label))
     del table  # the cells before stripping: not needed any more
     if broken:
         frame.index = _kept_positions(len(frame), broken)
-    return frame, broken
+    frame, notes = layouts.tidy(frame)
+    if layouts.hxl_row(frame):
+        frame = frame.iloc[1:]
+        notes.append("HXL hashtag row (row 2) skipped")
+    return TextTable(frame, broken, encoding, tuple(filter(None, [unpacked.container, *notes])))
 
 
 def source_label(source: Source) -> str:
@@ -141,7 +169,7 @@ def _head(data: Path | bytes) -> bytes:
 
 
 def _text_start(head: bytes) -> int | None:
-    """Where the text starts (after a UTF-8 BOM, as :func:`_decode` cuts it), or None when only the
+    """Where the text starts (after a UTF-8 BOM, as :func:`mapdata.charsets.to_utf8` cuts it), or None when only the
     careful reader can tell: possibly empty, UTF-16, a first line not UTF-8 or longer than ``head``."""
     if not head or head.isspace() or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
@@ -211,28 +239,13 @@ def _offsets_and_data(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def read_careful(raw: bytes, label: str) -> tuple[pa.Table, list[dict]]:
     """The careful reading of a file's bytes: the table and the broken rows it skipped."""
-    frame, broken = _parse(_decode(raw, label), label)
+    return _read_text(charsets.to_utf8(raw, label)[0], label)
+
+
+def _read_text(text: bytes, label: str) -> tuple[pa.Table, list[dict]]:
+    """The careful reading of UTF-8 text without a BOM."""
+    frame, broken = _parse(text, label)
     return pa.Table.from_pandas(frame, preserve_index=False), broken
-
-
-def _decode(raw: bytes, label: str) -> bytes:
-    """Check that ``raw`` is text and return it as UTF-8 without a BOM."""
-    if not raw or raw.isspace():
-        raise FileFormatError(f"{label}: the file is empty; expected a CSV with a header row")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raw = raw.decode("utf-16").encode("utf-8")
-    elif raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    try:
-        codecs.decode(raw, "utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(
-            f"{label}: not UTF-8 text (undecodable byte at offset {exc.start}); "
-            "save the file as CSV UTF-8 and try again"
-        ) from None
-    if b"\x00" in raw:
-        raise FileFormatError(f"{label}: contains NUL bytes, so it is not a text CSV file")
-    return raw
 
 
 def _delimiter(data: bytes) -> str:
@@ -298,7 +311,25 @@ def _header_keys(table: pa.Table, label: str) -> pa.Table:
     if duplicates:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
     columns = [pc.utf8_trim_whitespace(c) if _may_need_strip(c) else c for c in table.columns]
-    return pa.Table.from_arrays(columns, names=names)
+    return pa.Table.from_arrays([_blank_missing(c) for c in columns], names=names)
+
+
+def _blank_missing(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column with the missing-value markers of :data:`mapdata.schema.MISSING_MARKERS` as
+    empty cells. Only a column where some cell has a marker's length and first byte is searched."""
+    if not any(_may_be_marker(chunk) for chunk in column.chunks):
+        return column
+    found = pc.is_in(column, value_set=pa.array(schema.MISSING_MARKERS, type=column.type))
+    return pc.if_else(found, pa.scalar("", type=column.type), column)
+
+
+def _may_be_marker(chunk: pa.Array) -> bool:
+    offsets, data = _offsets_and_data(chunk)
+    if not len(chunk) or not len(data):
+        return False
+    lengths = np.diff(offsets)
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]
+    return bool((_MARKER_FIRST[first] & (lengths >= _MARKER_LENGTHS[0]) & (lengths <= _MARKER_LENGTHS[1])).any())
 
 
 def _may_need_strip(column: pa.ChunkedArray) -> bool:

@@ -54,7 +54,12 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
 }
 """ACLED's event types and their sub-event types."""
 
-DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month")
+DATE_PRECISIONS: tuple[str, ...] = ("day", "week", "month", "range")
+"""How exact event_date is; "range": the event happened somewhere in event_date..event_date_end."""
+
+MISSING_MARKERS: tuple[str, ...] = ("NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A")
+"""Cells that mean "no value" in the files people have (R's NA, pandas' NaN and None, Excel's #N/A,
+SQL's NULL): read as empty in every column, never as text. An empty cell is missing too."""
 
 GEO_PRECISION_LABELS: dict[int, str] = {
     1: "exact place",
@@ -71,7 +76,8 @@ REJECTED_COLUMNS: tuple[str, ...] = ("file", "row", "column", "value", "reason")
 SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("event_id", "str", "Unique identifier of the event (e.g. AZARM-0001).", required=True),
     Column("event_date", "date", "Date of the event (ISO 8601). With week/month precision: the first day of the known window.", required=True),
-    Column("date_precision", "str", "How exact event_date is: day, week or month. Empty means day."),
+    Column("date_precision", "str", "How exact event_date is: day, week, month, or range (somewhere between event_date and event_date_end). Empty means day."),
+    Column("event_date_end", "date", "Last day of the window when date_precision is range (e.g. a UCDP event dated to a span longer than a month); empty otherwise."),
     Column("event_type", "str", "ACLED event type: Battles, Explosions/Remote violence, Violence against civilians, Protests, Riots, Strategic developments.", required=True),
     Column("sub_event_type", "str", "ACLED sub-event type belonging to event_type (e.g. Armed clash)."),
     Column("actor1", "str", "First actor named by the sources. Actor order does not say who started an incident."),
@@ -133,6 +139,12 @@ class ImportReport:
     rejected: int = 0
     geocoded: int = 0
     geocoding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(), compare=False)
+    encoding: str = ""
+    """The text encoding the file was in (UTF-8, UTF-8 with BOM, UTF-16, Windows-1252 converted)."""
+    dates: str = ""
+    """The date form found (or given) for event_date, e.g. "dd/mm/yyyy"."""
+    notes: tuple[str, ...] = ()
+    """What reading did besides: the container, columns dropped, an HXL row skipped."""
 
     @property
     def unresolved(self) -> pd.DataFrame:
@@ -143,8 +155,11 @@ class ImportReport:
 
     def summary_lines(self) -> list[str]:
         """The report in plain lines, for the command line and the app."""
+        read = [f"encoding {self.encoding}"] if self.encoding else []
+        read += [f"dates {self.dates}"] if self.dates else []
         lines = [
             f"{self.file}: format {self.format} ({self.detected_by})",
+            *([f"read: {'; '.join(read + list(self.notes))}"] if read or self.notes else []),
             f"{self.rows} rows read: {self.accepted} accepted, {self.rejected} rejected; "
             f"{self.geocoded} given coordinates by the offline geocoder",
         ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import config, schema
+from .dates import ISO_DATE, ISO_DATETIME, NO_DATES
 from .read import TEXT, cell_bytes, outside_printable
 
 _MAX_VALUE_CHARS = 200
@@ -87,14 +89,17 @@ def _numbers(values: pd.Series, decimal_comma: bool = False) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def validate(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
+def validate(frame: pd.DataFrame, date_forms: dict[str, str] | None = None) -> tuple[dict[str, pd.Series], list[dict]]:
     """Check every schema column of a text table; return the parsed columns and the problem batches
     (in report order; :func:`rejected_table` turns them into rejected rows).
 
+    The date columns hold ISO dates where their form read the cell (:mod:`mapdata.dates`), the
+    raw text elsewhere; ``date_forms`` (column → form name) lets a rejection name the form.
+
     The checks read the frame and share nothing else, so two run at a time: much of their work
     is in Arrow and numpy, which release the GIL."""
-    checks = (_validate_lengths, _validate_ids, _validate_dates, _validate_types, _validate_coordinates,
-              _validate_precision, _validate_fatalities, _validate_sources)
+    checks = (_validate_lengths, _validate_ids, partial(_validate_dates, forms=date_forms or {}), _validate_types,
+              _validate_coordinates, _validate_precision, _validate_fatalities, _validate_sources)
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda check: check(frame), checks))
     parsed: dict[str, pd.Series] = {}
@@ -147,22 +152,39 @@ def _arrow(column: pd.Series) -> pa.ChunkedArray:
     return pa.Table.from_pandas(column.to_frame(), preserve_index=False).column(0)
 
 
-def _validate_dates(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:
-    raw = _Distinct.of(frame["event_date"])
-    parsed = pd.to_datetime(raw.values, format="%Y-%m-%d", errors="coerce")
-    problems = _problem(raw.mask(raw.values.eq("")), frame.index, "event_date", "event_date is empty")
-    invalid = parsed.isna() & raw.values.ne("")
-    problems += _problem(raw.mask(invalid), frame.index, "event_date",
-                         "not a valid date (expected YYYY-MM-DD, a real calendar day)")
-    future = parsed > pd.Timestamp(date.today())
-    problems += _problem(raw.mask(future), frame.index, "event_date", "date lies in the future")
+def _validate_dates(frame: pd.DataFrame, forms: dict[str, str]) -> tuple[dict[str, pd.Series], list[dict]]:
+    """event_date always; event_date_end with date_precision "range" only, not before event_date."""
+    start, problems = _dates(frame, "event_date", forms.get("event_date", ""))
+    problems += _problem(frame["event_date"].eq("").to_numpy(dtype=bool), frame.index, "event_date", "event_date is empty")
+    end, end_problems = _dates(frame, "event_date_end", forms.get("event_date_end", ""))
+    problems += end_problems
 
     given = _Distinct.of(frame["date_precision"])
     precision = given.values.str.lower().replace("", "day")
     unknown = ~precision.isin(schema.DATE_PRECISIONS)
     problems += _problem(given.mask(unknown), frame.index, "date_precision",
                          f"must be one of {', '.join(schema.DATE_PRECISIONS)}")
-    return {"event_date": raw.rows(parsed), "date_precision": given.rows(precision)}, problems
+    is_range = given.mask(precision.eq("range"))
+    has_end = frame["event_date_end"].ne("").to_numpy(dtype=bool)
+    problems += _problem(is_range & ~has_end, frame.index, "event_date_end",
+                         "date_precision range needs event_date_end (the last day of the window)")
+    problems += _problem(has_end & ~is_range, frame.index, "event_date_end",
+                         "event_date_end is given only with date_precision range")
+    problems += _problem((end < start).to_numpy(dtype=bool), frame.index, "event_date_end", "before event_date")
+    return {"event_date": start, "event_date_end": end, "date_precision": given.rows(precision)}, problems
+
+
+def _dates(frame: pd.DataFrame, column: str, form: str) -> tuple[pd.Series, list[dict]]:
+    """A date column's days (NaT where empty or unread), with its invalid and future dates."""
+    raw = _Distinct.of(frame[column])
+    parsed = pd.to_datetime(raw.values, format="%Y-%m-%d", errors="coerce")
+    invalid = parsed.isna() & raw.values.ne("")
+    reason = ("not a valid date (expected YYYY-MM-DD, a real calendar day)" if form in ("", ISO_DATE, ISO_DATETIME, NO_DATES)
+              else f"not a valid date in the form of this column ({form}; ISO YYYY-MM-DD is read too)")
+    problems = _problem(raw.mask(invalid), frame.index, column, reason)
+    future = parsed > pd.Timestamp(date.today())
+    problems += _problem(raw.mask(future), frame.index, column, "date lies in the future")
+    return raw.rows(parsed), problems
 
 
 def _validate_types(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]]:

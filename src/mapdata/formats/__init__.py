@@ -63,7 +63,7 @@ def detect_format(columns: Iterable[object]) -> str:
 
 def detection_note(columns: Iterable[object], fmt: str) -> str:
     """Why ``fmt`` fits this header, in words (for the import report)."""
-    return FORMATS[fmt].detection_note(frozenset(header_key(c) for c in columns))
+    return FORMATS[fmt].detection_note(tuple(header_key(c) for c in columns))
 
 
 def to_schema(frame: pd.DataFrame, fmt: str, mapping: dict | None = None, label: str = "input") -> pd.DataFrame:

@@ -7,6 +7,8 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from ..layouts import Layout, identify
+
 Convert = Callable[[pd.DataFrame, dict | None, str], pd.DataFrame]
 """(text table, mapping or None, label for messages) → the table in the schema's columns."""
 
@@ -36,15 +38,20 @@ class InputFormat:
     """How the format was detected, when not the published-columns note."""
     takes_mapping: bool = False
     """Chosen by giving a column-mapping file rather than by name."""
+    layouts: tuple[Layout, ...] = ()
+    """The published layouts of the format, most specific first (see :mod:`mapdata.layouts`);
+    the detection note names the one a header is in."""
 
     def detects(self, present: frozenset[str]) -> bool:
         """Whether a header with the (normalised) names ``present`` is of this format."""
         return bool(self.core) and set(self.core) <= present
 
-    def detection_note(self, present: frozenset[str]) -> str:
-        """Why this format fits a header, in words (for the import report)."""
+    def detection_note(self, present: tuple[str, ...]) -> str:
+        """Why this format fits a header (its normalised names, in order), in words (for the import report)."""
         if self.note:
             return self.note
+        if self.layouts:
+            return f"detected: {identify(present, self.layouts)}"
         missing = [c for c in self.columns if c not in present]
         layout = f"all {len(self.columns)} published columns" if not missing else f"core columns; missing {', '.join(missing)}"
         return f"detected: {self.description} header ({layout})"

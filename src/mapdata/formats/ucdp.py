@@ -1,10 +1,13 @@
-"""UCDP Georeferenced Event Dataset files (``ucdp``).
+"""UCDP Georeferenced Event Dataset files (``ucdp``), in every published layout (:data:`UCDP_LAYOUTS`).
 
 event_id "UCDP-GED-<id>"; event_date = ``date_start``; date_precision is the coarser of what
 ``date_prec`` says (1 day; 2, 3 week; 4 month; 5 more than a month) and what the span
-``date_start``..``date_end`` allows (0 days day; up to 6 week; up to 30 month). A span longer
-than a month cannot be expressed in our schema: date_precision then carries the raw
-"UCDP date_prec 5, N-day span" and the row is rejected with that text. ``type_of_violence``
+``date_start``..``date_end`` allows (0 days day; up to 6 week; up to 30 month). A window longer
+than a month is kept as date_precision "range" with ``event_date_end`` = ``date_end`` (empty
+for every other row). Dates are read in their column's form (:mod:`mapdata.dates`: GED 19.x
+writes "2015-05-11 00:00:00.000"). Where the dates cannot be read or end before they start,
+date_precision carries the raw "UCDP date_prec N, N-day span" and the row is rejected with that
+text. ``type_of_violence``
 1 state-based and 2 non-state → Battles (no sub-type: UCDP does not record how the violence
 was carried out), 3 one-sided → Violence against civilians / Attack; ``where_prec`` 1 → 1,
 2 → 2, 3–7 → 3; fatalities = ``best``, fatalities_note "UCDP GED best estimate B (low L,
@@ -17,19 +20,49 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..dates import parse_dates
+from ..layouts import Layout
 from ._base import InputFormat, complete, labelled
 
-UCDP_COLUMNS: tuple[str, ...] = (
-    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
-    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name",
-    "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b",
-    "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
-    "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2",
-    "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
-    "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
-    "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob",
+UCDP_GED_20 = Layout(
+    "UCDP GED 20.1 and later (49 columns)",
+    ("id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+     "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name",
+     "side_a_dset_id", "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b",
+     "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
+     "source_original", "where_prec", "where_coordinates", "where_description", "adm_1", "adm_2",
+     "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "region",
+     "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
+     "deaths_civilians", "deaths_unknown", "best", "high", "low", "gwnoa", "gwnob"),
+    ("relid",),
 )
-"""The header of a UCDP GED CSV (49 columns, as in GED 23.1–25.1)."""
+UCDP_GED_HDX = Layout(
+    "UCDP GED as republished on HDX (45 columns, with start_year, end_year, iso3)",
+    ("id", "year", "active_year", "start_year", "end_year", "type_of_violence", "conflict_new_id",
+     "conflict_name", "dyad_new_id", "dyad_name", "side_a_new_id", "gwnoa", "side_a", "side_b_new_id",
+     "gwnob", "side_b", "number_of_sources", "source_article", "source_office", "source_date",
+     "source_headline", "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2",
+     "latitude", "longitude", "geom_wkt", "priogrid_gid", "country", "country_id", "iso3", "region",
+     "event_clarity", "date_prec", "date_start", "date_end", "deaths_a", "deaths_b",
+     "deaths_civilians", "deaths_unknown", "low", "best", "high"),
+    ("start_year", "iso3"),
+)
+UCDP_GED_19 = Layout(
+    "UCDP GED 19.x (42 columns)",
+    ("id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name", "dyad_new_id",
+     "dyad_name", "side_a_new_id", "gwnoa", "side_a", "side_b_new_id", "gwnob", "side_b",
+     "number_of_sources", "source_article", "source_office", "source_date", "source_headline",
+     "source_original", "where_prec", "where_coordinates", "adm_1", "adm_2", "latitude", "longitude",
+     "geom_wkt", "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec",
+     "date_start", "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low",
+     "best", "high"),
+    (),
+)
+UCDP_LAYOUTS: tuple[Layout, ...] = (UCDP_GED_20, UCDP_GED_HDX, UCDP_GED_19)
+"""UCDP GED layouts, most specific first (GED 19.x has no mark: it is what is left)."""
+
+UCDP_COLUMNS: tuple[str, ...] = UCDP_GED_20.columns
+"""The header of a UCDP GED CSV (49 columns, as in GED 20.1–25.1)."""
 
 _CORE = ("id", "type_of_violence", "side_a", "side_b", "where_prec", "latitude", "longitude",
          "date_prec", "date_start", "date_end", "best", "low", "high")
@@ -46,15 +79,15 @@ UCDP_WHERE_PREC: dict[str, str] = {"1": "1", "2": "2", "3": "3", "4": "3", "5": 
 """UCDP where_prec → our geo_precision: 1 exact; 2 within 25 km of a named place; 3–7 an
 administrative unit, a larger area, the country or international waters."""
 
-_PRECISION_RANK = ("day", "week", "month")
+_PRECISION_RANK = ("day", "week", "month", "range")
 _UCDP_DATE_PREC: dict[str, int] = {"1": 0, "2": 1, "3": 1, "4": 2, "5": 3}
 
 
 def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.DataFrame:
     f = complete(frame, UCDP_COLUMNS)
-    start_text = f["date_start"].str.slice(0, 10)
-    start = pd.to_datetime(start_text, format="%Y-%m-%d", errors="coerce")
-    end = pd.to_datetime(f["date_end"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    start = parse_dates(f["date_start"], label=label, column="date_start")
+    end = parse_dates(f["date_end"], label=label, column="date_end")
+    precision = _ucdp_precision(f["date_prec"], start.dates, end.dates)
     tov = f["type_of_violence"]
     known = tov.isin(list(UCDP_VIOLENCE))
     ok_best = f["best"].ne("")
@@ -63,8 +96,9 @@ def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.Data
     article = np.where(f["source_article"].ne(""), "; sources: " + f["source_article"], "")
     out = pd.DataFrame({
         "event_id": np.where(f["id"].ne(""), "UCDP-GED-" + f["id"], ""),
-        "event_date": start.dt.strftime("%Y-%m-%d").where(start.notna(), f["date_start"]),
-        "date_precision": _ucdp_precision(f["date_prec"], start, end),
+        "event_date": start.text,
+        "date_precision": precision,
+        "event_date_end": end.text.where(precision.eq("range"), ""),
         "event_type": tov.map({k: v[0] for k, v in UCDP_VIOLENCE.items()}).where(known, labelled(tov, "UCDP type_of_violence {}")),
         "sub_event_type": tov.map({k: v[1] for k, v in UCDP_VIOLENCE.items()}).where(known, ""),
         "actor1": f["side_a"],
@@ -87,7 +121,8 @@ def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.Data
 
 
 def _ucdp_precision(date_prec: pd.Series, start: pd.Series, end: pd.Series) -> pd.Series:
-    """The coarser of date_prec's meaning and the span start..end; raw text where neither fits."""
+    """The coarser of date_prec's meaning and the span start..end ("range" beyond a month); raw
+    text where the span is unknown or negative."""
     span = (end - start).dt.days
     by_span = pd.cut(span, bins=[-1, 0, 6, 30, np.inf], labels=False)  # 0 day, 1 week, 2 month, 3 wider
     by_code = date_prec.map(_UCDP_DATE_PREC)
@@ -95,7 +130,7 @@ def _ucdp_precision(date_prec: pd.Series, start: pd.Series, end: pd.Series) -> p
     labels = pd.Series(np.array(_PRECISION_RANK + ("",), dtype=object)[np.nan_to_num(rank, nan=3).astype(int)], index=date_prec.index)
     span_text = span.astype("Int64").astype(str).replace("<NA>", "unknown")
     raw = "UCDP date_prec " + date_prec.replace("", "empty") + ", " + span_text + "-day span"
-    bad = np.isnan(rank) | (rank > 2) | span.lt(0).to_numpy()
+    bad = np.isnan(rank) | span.isna().to_numpy() | span.lt(0).to_numpy()
     return labels.where(~bad, raw)
 
 
@@ -106,4 +141,5 @@ FORMAT = InputFormat(
     convert=_from_ucdp,
     columns=UCDP_COLUMNS,
     core=_CORE,
+    layouts=UCDP_LAYOUTS,
 )
