@@ -20,9 +20,14 @@ def test_groups_by_column_and_reason_most_rows_first():
     assert groups[["column", "rows"]].values.tolist() == [["event_date", 6], ["event_id", 2], ["fatalities", 1]]
     assert groups.loc[0, "first_rows"] == "row 3 ('x3'), row 4 ('x4'), row 5 ('x5')"
     assert groups.loc[1, "reason"] == "duplicate event_id (first used on row 2) (and similar)"
-    lines = grouped_lines(table)
-    assert lines[:2] == ["  6 × event_date: not a valid date", "      row 3 ('x3'), row 4 ('x4'), row 5 ('x5'), …"]
-    assert lines[-2:] == ["  1 × fatalities: not a number", "      row 2 ('many')"]
+    lines = grouped_lines(table)  # everything fits: every row, under its reason
+    assert lines[:2] == ["  6 rows: event_date: not a valid date", "    row 3, column event_date ('x3'): not a valid date"]
+    assert lines[-2:] == ["  1 row: fatalities: not a number", "    row 2, column fatalities ('many'): not a number"]
+    assert len(lines) == 3 + 9
+    short = grouped_lines(table, max_lines=12)  # not everything fits: the first three rows of each reason
+    assert short[:5] == ["  6 rows: event_date: not a valid date", "    row 3, column event_date ('x3'): not a valid date",
+                         "    row 4, column event_date ('x4'): not a valid date",
+                         "    row 5, column event_date ('x5'): not a valid date", "    … 3 more"]
 
 
 def test_at_most_forty_lines_however_many_reasons():

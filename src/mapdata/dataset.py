@@ -35,17 +35,19 @@ class Dataset:
 
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
-                 mapping: dict | str | PathLike | None = None, cache_later: bool = False) -> Dataset:
+                 mapping: dict | str | PathLike | None = None, cache_later: bool = False,
+                 date_format: str | None = None, sheet: str | None = None) -> Dataset:
     """Load, validate and join an events file (default: the ``EVENTS`` setting).
 
-    ``fmt`` and ``mapping`` choose the input format as in :func:`mapdata.load.load_events`. The
+    ``fmt``, ``mapping``, ``date_format`` and ``sheet`` are as in :func:`mapdata.load.load_events`. The
     import report comes with a fresh load; a file read back from the cache has none. With
     ``cache_later``, a fresh load is written to the cache in a background thread while the caller
     goes on (:func:`mapdata.cache.wait` waits for it); otherwise before returning.
     """
     source = config.get("EVENTS") if source is None else source
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
-    plain = fmt == "auto" and mapping is None and isinstance(source, (str, Path)) and Path(source).is_file()
+    plain = (fmt == "auto" and mapping is None and date_format is None and sheet is None
+             and isinstance(source, (str, Path)) and Path(source).is_file())
     path = Path(source) if plain else None
     cache.wait()  # an entry still being written may be the one asked for
     with ThreadPoolExecutor(max_workers=1) as pool:  # the layers are read (once per process) while the cache is
@@ -58,7 +60,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
         rejected = rejected.assign(file=label) if len(rejected) else rejected
     else:
         filling = cache.fill(path) if path else None
-        loaded = load_events(source, name=label, fmt=fmt, mapping=mapping)
+        loaded = load_events(source, name=label, fmt=fmt, mapping=mapping, date_format=date_format, sheet=sheet)
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
         if filling is not None:
             (filling.store_later if cache_later else filling.store)(events, rejected)

@@ -14,6 +14,7 @@ import pandas as pd
 
 SHOWN_PER_REASON = 3
 MAX_LINES = 40
+_SIMILAR = " (and similar)"
 GROUP_COLUMNS = ("column", "reason", "rows", "first_rows")
 
 
@@ -22,11 +23,11 @@ def group_rejections(rejected: pd.DataFrame, shown: int = SHOWN_PER_REASON) -> p
     ("row 5 ('31 Septembar 2022')"), most rows first."""
     if rejected.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in GROUP_COLUMNS})
-    table = rejected.assign(_kind=rejected["reason"].astype(str).str.replace(r"\d+", "#", regex=True))
+    table = rejected.assign(_kind=rejected["reason"].astype(str).map(_kind))
     groups = []
     for (column, _), part in table.groupby(["column", "_kind"], sort=False):
         reasons = part["reason"].unique()
-        reason = reasons[0] if len(reasons) == 1 else f"{reasons[0]} (and similar)"
+        reason = reasons[0] if len(reasons) == 1 else f"{reasons[0]}{_SIMILAR}"
         first = part.drop_duplicates("row").head(shown)
         groups.append({
             "column": column,
@@ -38,24 +39,45 @@ def group_rejections(rejected: pd.DataFrame, shown: int = SHOWN_PER_REASON) -> p
 
 
 def grouped_lines(rejected: pd.DataFrame, max_lines: int = MAX_LINES) -> list[str]:
-    """The grouped rejections as at most ``max_lines`` lines (two per reason), then how many
-    reasons and rows were left out."""
-    groups = group_rejections(rejected)
+    """The rejections grouped by reason in at most ``max_lines`` lines: each reason with its count,
+    then its rows as "row N, column C ('value'): reason". Every row when they all fit, else the first
+    :data:`SHOWN_PER_REASON` of each; reasons that do not fit are summed up in the last line."""
+    groups = group_rejections(rejected, shown=len(rejected))
+    every = 2 * len(groups) + rejected[["row", "column", "reason"]].drop_duplicates().shape[0] <= max_lines
     lines: list[str] = []
     for i, group in enumerate(groups.itertuples(index=False)):
-        if len(lines) + 2 > max_lines - 1 and i < len(groups) - 1:
+        part = _group_rows(rejected, group.column, group.reason)
+        shown = part if every else part.head(SHOWN_PER_REASON)
+        block = [f"  {group.rows:,} {'row' if group.rows == 1 else 'rows'}: {group.column}: {group.reason}"]
+        block += [f"    row {r.row}, column {r.column}{_value_text(r.value)}: {r.reason}" for r in shown.itertuples(index=False)]
+        block += [f"    … {len(part) - len(shown):,} more"] if len(shown) < len(part) else []
+        if len(lines) + len(block) > max_lines - 1 and i < len(groups) - 1:
             rest = groups.iloc[i:]
             lines.append(f"  … {len(rest)} more reasons ({int(rest['rows'].sum()):,} rows)")
             break
-        lines.append(f"  {group.rows:,} × {group.column}: {group.reason}")
-        lines.append(f"      {group.first_rows}{', …' if group.rows > SHOWN_PER_REASON else ''}")
+        lines += block
     return lines
 
 
-def _row_text(row: int, value: object) -> str:
+def _group_rows(rejected: pd.DataFrame, column: str, reason: str) -> pd.DataFrame:
+    kind = _kind(reason.removesuffix(_SIMILAR))
+    part = rejected[rejected["column"].eq(column) & rejected["reason"].astype(str).map(_kind).eq(kind)]
+    return part.drop_duplicates("row")
+
+
+def _kind(reason: str) -> str:
+    """A reason with its numbers blanked, so "first used on row 5" and "… row 9" are one kind."""
+    return re.sub(r"\d+", "#", reason)
+
+
+def _value_text(value: object) -> str:
     value = "" if pd.isna(value) else str(value)
-    return f"row {row} ({_short(value)!r})" if value else f"row {row}"
+    return f" ({_short(value)!r})" if value else ""
 
 
-def _short(value: str, limit: int = 60) -> str:
+def _row_text(row: int, value: object) -> str:
+    return f"row {row}{_value_text(value)}"
+
+
+def _short(value: str, limit: int = 100) -> str:
     return value if len(value) <= limit else re.sub(r"\s+", " ", value[:limit]) + "…"

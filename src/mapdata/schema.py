@@ -153,13 +153,18 @@ class ImportReport:
             return self.geocoding
         return self.geocoding[self.geocoding["status"].isin(["ambiguous", "unmatched"])]
 
-    def summary_lines(self) -> list[str]:
-        """The report in plain lines, for the command line and the app."""
+    def header_lines(self) -> list[str]:
+        """How the file was read: its format and how it was recognised; encoding, date form and
+        what reading did besides (container, dropped columns, HXL row)."""
         read = [f"encoding {self.encoding}"] if self.encoding else []
         read += [f"dates {self.dates}"] if self.dates else []
+        return [f"{self.file}: format {self.format} ({self.detected_by})",
+                *([f"read: {'; '.join(read + list(self.notes))}"] if read or self.notes else [])]
+
+    def summary_lines(self) -> list[str]:
+        """The report in plain lines, for the command line and the app."""
         lines = [
-            f"{self.file}: format {self.format} ({self.detected_by})",
-            *([f"read: {'; '.join(read + list(self.notes))}"] if read or self.notes else []),
+            *self.header_lines(),
             f"{self.rows} rows read: {self.accepted} accepted, {self.rejected} rejected; "
             f"{self.geocoded} given coordinates by the offline geocoder",
         ]

@@ -5,7 +5,7 @@ event_id "UCDP-GED-<id>"; event_date = ``date_start``; date_precision is the coa
 ``date_start``..``date_end`` allows (0 days day; up to 6 week; up to 30 month). A window longer
 than a month is kept as date_precision "range" with ``event_date_end`` = ``date_end`` (empty
 for every other row). Dates are read in their column's form (:mod:`mapdata.dates`: GED 19.x
-writes "2015-05-11 00:00:00.000"). Where the dates cannot be read or end before they start,
+writes "2015-05-11 00:00:00.000"), here for the span and again, as every format's, by the loader. Where the dates cannot be read or end before they start,
 date_precision carries the raw "UCDP date_prec N, N-day span" and the row is rejected with that
 text. ``type_of_violence``
 1 state-based and 2 non-state → Battles (no sub-type: UCDP does not record how the violence
@@ -96,9 +96,9 @@ def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.Data
     article = np.where(f["source_article"].ne(""), "; sources: " + f["source_article"], "")
     out = pd.DataFrame({
         "event_id": np.where(f["id"].ne(""), "UCDP-GED-" + f["id"], ""),
-        "event_date": start.text,
+        "event_date": f["date_start"],
         "date_precision": precision,
-        "event_date_end": end.text.where(precision.eq("range"), ""),
+        "event_date_end": f["date_end"].where(precision.eq("range"), ""),
         "event_type": tov.map({k: v[0] for k, v in UCDP_VIOLENCE.items()}).where(known, labelled(tov, "UCDP type_of_violence {}")),
         "sub_event_type": tov.map({k: v[1] for k, v in UCDP_VIOLENCE.items()}).where(known, ""),
         "actor1": f["side_a"],
