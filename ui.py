@@ -44,6 +44,7 @@ class Key:
     REGION_TABLE, REGION_ORDER, REGION_SHADE, REGIONS_MAP = "region_table", "_region_order", "region_shade", "regions_map"
     DOWNLOAD = "download_"  # + the export format
     IMPORT_FILE, IMPORT_FORMAT, IMPORT_MAPPING, DATA_SOURCE = "import_file", "import_format", "import_mapping", "data_source"
+    IMPORT_DATE_FORMAT, IMPORT_SHEET = "import_date_format", "import_sheet"
 
 
 def filter_key(name: str) -> str:

@@ -1,5 +1,6 @@
 """Import: bring an ACLED export, a UCDP GED file, a file in our schema or any CSV with a column
-mapping; see what was detected, accepted, geocoded and rejected; then explore it on every page."""
+mapping (also zipped, or as an .xlsx workbook); see what was detected, accepted, geocoded and
+rejected (grouped by reason); then explore it on every page."""
 
 import streamlit as st
 
@@ -8,18 +9,23 @@ from mapdata import MapdataError, load_dataset
 from mapdata.config import get as setting
 from mapdata.export import rejected_csv
 from mapdata.formats import AUTO, FORMATS, choices, parse_mapping
+from mapdata.rejections import group_rejections
 
 CHOICES = choices()
 
 ctx = ui.frame("Import your data")
 st.header("Import your data")
 limit_mb = setting("UPLOAD_LIMIT_MB")
-st.caption(f"CSV up to {limit_mb} MB. The file stays in this browser session: no other visitor sees it and "
+st.caption(f"CSV (or a .zip holding one CSV, or an .xlsx workbook) up to {limit_mb} MB. The file stays in this browser session: no other visitor sees it and "
            "it is not saved on the server. Rows that name a place but have no coordinates are placed with an "
            "offline gazetteer, and the report says how.")
 
-upload = st.file_uploader("Events file", type=["csv", "txt", "tsv"], key=ui.Key.IMPORT_FILE)
+upload = st.file_uploader("Events file", type=["csv", "txt", "tsv", "zip", "xlsx"], key=ui.Key.IMPORT_FILE)
 fmt = st.selectbox("Format", list(CHOICES), format_func=CHOICES.get, key=ui.Key.IMPORT_FORMAT)
+date_format = st.text_input("Date format (optional)", key=ui.Key.IMPORT_DATE_FORMAT,
+                            placeholder="chosen from the values; or e.g. %d/%m/%Y, %m/%d/%Y, excel")
+sheet = st.text_input("Sheet (optional, .xlsx only)", key=ui.Key.IMPORT_SHEET, placeholder="the first sheet") \
+    if upload is not None and upload.name.lower().endswith(".xlsx") else ""
 takes_mapping = fmt in FORMATS and FORMATS[fmt].takes_mapping
 mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key=ui.Key.IMPORT_MAPPING) \
     if takes_mapping else None
@@ -40,7 +46,9 @@ def _import() -> None:
             chosen = AUTO if takes_mapping and mapping is None else fmt
             if takes_mapping and mapping is None:
                 st.warning("No mapping file chosen: the format is detected from the header instead.")
-            st.session_state[ui.Key.UPLOAD] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping)
+            st.session_state[ui.Key.UPLOAD] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping,
+                                                           date_format=date_format.strip() or None,
+                                                           sheet=sheet.strip() or None)
             st.session_state[ui.Key.SOURCE] = "upload" if st.session_state.get(ui.Key.SOURCE) == "upload" else "merged"
         except MapdataError as exc:
             status.update(label=f"{upload.name} could not be imported", state="error")
@@ -57,8 +65,8 @@ data = st.session_state.get(ui.Key.UPLOAD)
 if data is not None:
     report = data.report
     st.subheader(f"Report for {data.name}")
-    if report is not None:
-        st.write(report.summary_lines()[0])
+    for line in report.header_lines() if report is not None else []:
+        st.write(line)
     cols = st.columns(4)
     cols[0].metric("Rows read", f"{report.rows:,}" if report else "—")
     cols[1].metric("Accepted", f"{len(data.events):,}")
@@ -75,8 +83,10 @@ if data is not None:
     st.subheader("Preview of the accepted events")
     st.dataframe(data.events.drop(columns="geometry").head(50), hide_index=True, width="stretch")
     if len(data.rejected):
-        st.subheader("Rejected rows")
-        st.dataframe(data.rejected, hide_index=True, width="stretch")
+        st.subheader("Rejected rows, by reason")
+        st.dataframe(group_rejections(data.rejected), hide_index=True, width="stretch")
+        with st.expander(f"Every rejected row ({len(data.rejected):,})"):
+            st.dataframe(data.rejected, hide_index=True, width="stretch")
         st.download_button("Download the rejected rows (CSV)", rejected_csv(data.rejected),
                            file_name=f"rejected-{data.name}.csv", mime="text/csv", on_click="ignore")
     if report is not None and not report.geocoding.empty:

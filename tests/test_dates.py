@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from mapdata.dates import ISO_DATE, ISO_DATETIME, parse_dates
-from mapdata.errors import AmbiguousDatesError
+from mapdata.errors import AmbiguousDatesError, MapdataError
 
 ISO_DAYS = ["2020-11-09", "2020-11-25", "2021-05-25", "2021-11-16"]
 
@@ -67,7 +67,7 @@ def test_a_given_format_settles_it():
     assert parse_dates(values, "%m/%d/%Y").text.tolist() == ["2021-03-04", "2021-05-06", "bad"]
     assert parse_dates(values, "%d/%m/%Y").form == "dd/mm/yyyy, as given"
     assert parse_dates(pd.Series(["44000"]), "excel").text.tolist() == ["2020-06-18"]
-    with pytest.raises(ValueError, match="not a date format"):
+    with pytest.raises(MapdataError, match="not a date format"):
         parse_dates(values, "dd/mm/yyyy")
 
 

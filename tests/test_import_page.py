@@ -40,8 +40,10 @@ def test_upload_shows_the_report_and_explores_the_file_merged(tmp_path):
     values = {m.label: m.value for m in at.metric}
     assert values["Accepted"] == "3" and values["Rejected"] == "14"
     assert events_metric(at) == 224 + 3, "merged with the embedded events by default"
-    rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    rejected = next(d.value for d in at.dataframe if "row" in d.value.columns)
     assert set(rejected["row"]) >= {3, 4, 5}
+    grouped = next(d.value for d in at.dataframe if "first_rows" in d.value.columns)
+    assert grouped["rows"].sum() >= 14 and "row 3" in " ".join(grouped["first_rows"])
 
 
 def test_explore_the_file_alone_then_back_to_the_embedded_events():
@@ -109,3 +111,40 @@ def test_every_broken_file_through_the_import_page(path):
         return
     values = {m.label: m.value for m in at.metric}
     assert values["Accepted"] == str(expect["accepted"]) and values["Rejected"] == str(len(expect["rejected"]))
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="import_file").set_value((name, data, "application/octet-stream")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_old_acled_in_windows_1252_zipped_is_read_and_reported():
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(DATA / "formats" / "acled_pre2019_cp1252.csv", "ACLED old.csv")
+    at = upload(import_page(), "acled-old.zip", buffer.getvalue())
+    text = " ".join(str(m.value) for m in at.markdown)
+    assert "ACLED export before the 2019 taxonomy change" in text
+    assert "Windows-1252" in text and "dd/mm/yyyy" in text and "zip archive, member ACLED old.csv" in text
+    values = {m.label: m.value for m in at.metric}
+    assert values["Accepted"] == "11" and values["Rejected"] == "1"
+    grouped = next(d.value for d in at.dataframe if "first_rows" in d.value.columns)
+    assert grouped["first_rows"].str.contains("Riots/Protests with inter1 3").any()
+
+
+def test_an_xlsx_workbook_and_a_date_format_given_on_the_page():
+    import csv
+
+    from workbooks import xlsx_bytes
+
+    rows = list(csv.reader((DATA / "formats" / "dates_ambiguous.csv").read_text(encoding="utf-8").splitlines()))
+    at = import_page()
+    at.text_input(key="import_date_format").set_value("%m/%d/%Y")
+    at = upload(at, "ambiguous.xlsx", xlsx_bytes({"Events": rows}))
+    assert "xlsx workbook, first sheet 'Events' of 1" in " ".join(str(m.value) for m in at.markdown)
+    assert {m.label: m.value for m in at.metric}["Accepted"] == "4"

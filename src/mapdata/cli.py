@@ -126,7 +126,7 @@ def _report_options(command: argparse.ArgumentParser) -> None:
 def _date_format(text: str) -> str:
     try:
         return check_date_format(text)
-    except ValueError as exc:
+    except MapdataError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 

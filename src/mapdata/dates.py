@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import AmbiguousDatesError
+from .errors import AmbiguousDatesError, MapdataError
 
 ISO = "iso"
 EXCEL = "excel"
@@ -104,7 +104,7 @@ def check_date_format(date_format: str) -> str:
     if date_format.strip().lower() == EXCEL:
         return EXCEL
     if "%" not in date_format:
-        raise ValueError(f"not a date format: {date_format!r}; give a strptime pattern such as %d/%m/%Y, or excel")
+        raise MapdataError(f"not a date format: {date_format!r}; give a strptime pattern such as %d/%m/%Y, or excel")
     return date_format
 
 
