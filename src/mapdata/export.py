@@ -108,12 +108,16 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     return text.where(~risky, "'" + text.astype(str))
 
 
+_DATE_COLUMNS = tuple(c.name for c in schema.COLUMNS if c.kind == "date")
+
+
 def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None) -> Path:
     """Write a GeoPackage with one layer ``events`` (EPSG:4326) to ``path``."""
     path = Path(path)
     frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
-    if "event_date" in frame:
-        frame["event_date"] = frame["event_date"].dt.strftime("%Y-%m-%d")
+    for col in _DATE_COLUMNS:
+        if col in frame:  # ISO text, as in the other exports (an empty end date stays null)
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
     description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.BOUNDARIES}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
