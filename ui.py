@@ -331,6 +331,8 @@ def headline(data: Dataset, selected, spec: FilterSpec) -> None:
     cols[2].metric("Date span", span)
     cols[3].metric("Region-only locations", f"{head.region_only:,}", help=schema.GEO_PRECISION_LABELS[3])
     st.caption(f"**Active filters:** {spec.describe()} · fatalities {head.fatalities_text()}"
+               + (f" · {head.windows:,} events dated only to a window longer than a month (inside a period when "
+                  "their window overlaps it)" if head.windows else "")
                + (f" · {len(data.rejected['row'].unique())} invalid rows skipped" if len(data.rejected) else ""))
 
 

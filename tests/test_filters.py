@@ -124,3 +124,15 @@ def test_a_link_accepts_the_apps_view_keys_and_both_forms():
                  "?region=Kalbajar+District&from=2022-01-01", "region=Kalbajar+District&from=2022-01-01"):
         assert FilterSpec.from_link(link) == spec, link
     assert FilterSpec.from_link("http://localhost:8501/") == FilterSpec()
+
+
+def test_a_window_is_inside_a_period_it_overlaps(data_dir):
+    from mapdata.load import load_events
+
+    events = load_events(data_dir / "formats" / "ucdp_ged19.csv", geocode=False).events
+    march = filter_events(events, FilterSpec(date_from=date(2015, 3, 1), date_to=date(2015, 3, 31)))
+    assert march["event_id"].tolist() == ["UCDP-GED-800004"]  # 2015-01-01..2015-12-31
+    august = filter_events(events, FilterSpec(date_from=date(2015, 8, 10)))
+    assert august["event_id"].tolist() == ["UCDP-GED-800004", "UCDP-GED-800005"]
+    before = filter_events(events, FilterSpec(date_to=date(2014, 12, 31)))
+    assert before.empty

@@ -96,3 +96,16 @@ def test_event_labels_name_id_date_type_and_shortened_place():
     label = stats.event_labels(events, place_chars=20)["A"]
     assert label.startswith("A · 2021-05-01 · Battles · Kalbajar / Karvac") and label.endswith("…")
     assert len(label.split(" · ")[3]) == 20
+
+
+def test_windows_count_in_every_period_they_overlap_and_fatalities_once(data_dir):
+    from mapdata.load import load_events
+
+    events = load_events(data_dir / "formats" / "ucdp_ged19.csv", geocode=False).events
+    head = stats.headline(events)
+    assert head.windows == 2 and str(head.last) == "2015-12-31"
+    months = stats.timeline(events, "month")
+    per_month = months.groupby("period")["events"].sum()
+    assert per_month.loc["2015-03-01"] == 1  # only the year-long window (2015-01-01..2015-12-31) is in March
+    assert per_month.loc["2015-08-01"] == 2  # the year and the 2015-07-01..08-15 window
+    assert months["fatalities"].sum() == events["fatalities"].sum()

@@ -138,10 +138,10 @@ def _actor_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str
 
 FIELDS: tuple[FilterField, ...] = (
     FilterField(name="date_from", key="from", flag="--from", label="Dates", help="first day, YYYY-MM-DD",
-                parse=_iso_date, keep=lambda ev, v, r: ev["event_date"] >= pd.Timestamp(v), words=_date_words,
+                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, v, None), words=_date_words,
                 widget="dates", tip="Drag either end; the map's play control steps through time."),
     FilterField(name="date_to", key="to", flag="--to", label="Dates", help="last day, YYYY-MM-DD",
-                parse=_iso_date, keep=lambda ev, v, r: ev["event_date"] <= pd.Timestamp(v), words=None,
+                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, None, v), words=None,
                 widget="dates_end"),
     FilterField(name="regions", key="region", flag="--region", label="Regions",
                 help="region by English or alternative name, or id (repeatable)", parse=str,
@@ -304,6 +304,19 @@ def _display_names(regions: pd.DataFrame) -> dict[str, str]:
         for candidate in [name, *str(alt or "").split("|")]:
             names.setdefault(normalise_name(candidate), name)
     return names
+
+
+def in_period(events: pd.DataFrame, first: date | None, last: date | None) -> pd.Series:
+    """Whether each event lies in first..last (inclusive; None: open): an event dated to a window
+    (date_precision range, event_date..event_date_end) is inside when its window overlaps the
+    period, any other event when its event_date is inside."""
+    mask = pd.Series(True, index=events.index)
+    if first:
+        end = events["event_date_end"].fillna(events["event_date"]) if "event_date_end" in events else events["event_date"]
+        mask &= end >= pd.Timestamp(first)
+    if last:
+        mask &= events["event_date"] <= pd.Timestamp(last)
+    return mask
 
 
 def filter_events(events: pd.DataFrame, spec: FilterSpec, regions: pd.DataFrame | None = None) -> pd.DataFrame:

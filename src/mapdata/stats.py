@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -28,6 +29,8 @@ class Headline:
     first: date | None
     last: date | None
     region_only: int
+    windows: int = 0
+    """Events dated to a window longer than a month (date_precision range)."""
 
     def fatalities_text(self) -> str:
         """Fatalities as an honest phrase, e.g. 'at least 392 (17 events without a figure)'."""
@@ -36,29 +39,43 @@ class Headline:
 
 
 def headline(events: pd.DataFrame) -> Headline:
-    """Count, fatalities (known figures only), date span and region-only points of ``events``."""
+    """Count, fatalities (known figures only), date span (to the last day of any window),
+    region-only points and events dated to a window of ``events``."""
     dates = events["event_date"]
+    ends = events["event_date_end"].fillna(dates) if "event_date_end" in events else dates
     return Headline(
         events=len(events),
         fatalities_at_least=int(events["fatalities"].sum(skipna=True)) if len(events) else 0,
         unknown_fatalities=int(events["fatalities"].isna().sum()),
         first=dates.min().date() if len(events) else None,
-        last=dates.max().date() if len(events) else None,
+        last=ends.max().date() if len(events) else None,
         region_only=int((events["geo_precision"] == 3).sum()),
+        windows=int(events["event_date_end"].notna().sum()) if "event_date_end" in events else 0,
     )
 
 
 def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
-    """Events and known fatalities per period and event type (long format, every period present)."""
+    """Events and known fatalities per period and event type (long format, every period present).
+
+    An event dated to a window (date_precision range) counts as an event in every period its
+    window overlaps, as the filters treat it; its fatalities count once, in the period the
+    window starts, so the fatality sums stay those of the events."""
     rule = FREQUENCIES[freq]
     columns = ["period", "event_type", "events", "fatalities"]
     if events.empty:
         return pd.DataFrame(columns=columns)
-    periods = events["event_date"].dt.to_period("W-SUN" if freq == "week" else "M").dt.start_time
+    to_period = "W-SUN" if freq == "week" else "M"
+    first = events["event_date"].dt.to_period(to_period).array.asi8
+    ends = events["event_date_end"].fillna(events["event_date"]) if "event_date_end" in events else events["event_date"]
+    spans = ends.dt.to_period(to_period).array.asi8 - first + 1
+    rows = np.repeat(np.arange(len(events)), spans)
+    step = np.arange(len(rows)) - np.repeat(np.cumsum(spans) - spans, spans)
+    periods = pd.Series(pd.PeriodIndex.from_ordinals(first[rows] + step, freq=to_period).start_time)
+    known = events["fatalities"].iloc[rows].reset_index(drop=True).where(step == 0)
     grouped = (
-        events.assign(period=periods)
+        pd.DataFrame({"period": periods, "event_type": events["event_type"].iloc[rows].to_numpy(), "fatalities": known})
         .groupby(["period", "event_type"], observed=True)
-        .agg(events=("event_id", "size"), fatalities=("fatalities", lambda s: int(s.sum(skipna=True))))
+        .agg(events=("event_type", "size"), fatalities=("fatalities", lambda s: int(s.sum(skipna=True))))
         .reset_index()
     )
     full_range = pd.date_range(periods.min(), periods.max(), freq=rule)
