@@ -83,7 +83,9 @@ def read_text_table(source: Source, label: str, sheet: str | None = None) -> Tex
     broken: list[dict] = []
     if table is None:
         text, encoding = charsets.to_utf8(data.read_bytes() if isinstance(data, Path) else data, label)
-        table, broken = _read_text(text, label)
+        table = read_fast(text, label) if encoding != charsets.UTF8 else None  # converted: Arrow may take it now
+        if table is None:
+            table, broken = _read_text(text, label)
     else:
         encoding = charsets.UTF8_BOM if _head(data).startswith(codecs.BOM_UTF8) else charsets.UTF8
     _check_row_limit(table.num_rows + len(broken), label)
