@@ -35,6 +35,7 @@ import pandas as pd
 from .errors import AmbiguousDatesError, MapdataError
 
 ISO = "iso"
+_TEXT = pd.api.types.pandas_dtype("str")
 EXCEL = "excel"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_FIRST = int((pd.Timestamp("1946-01-01") - EXCEL_EPOCH).days)
@@ -92,9 +93,10 @@ def parse_dates(values: pd.Series, date_format: str | None = None, label: str = 
     distinct = pd.Series(uniques, dtype=object).fillna("").astype(str)
     found, form = _read_distinct(distinct, date_format, label, column)
     iso_text = found.dt.strftime("%Y-%m-%d").where(found.notna(), distinct)
+    unchanged = bool(iso_text.eq(distinct).all())  # already YYYY-MM-DD: keep the column (and its Arrow strings)
     return ParsedDates(
         dates=pd.Series(found.to_numpy()[codes], index=values.index),
-        text=pd.Series(iso_text.to_numpy()[codes], index=values.index),
+        text=values if unchanged else pd.Series(iso_text.astype(_TEXT).array.take(codes), index=values.index),
         form=form,
     )
 
