@@ -149,3 +149,13 @@ def test_an_export_that_keeps_no_event_says_so(tmp_path, data_dir):
     assert out.returncode == 0
     assert "mapdata: warning: the filter (" in out.stderr and "1990-01-01" in out.stderr and "keeps none of the 9 events" in out.stderr
     assert '"features": []' in out_file.read_text(encoding="utf-8")
+
+
+def test_validate_says_how_the_file_was_read_also_when_it_is_cached(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", str(tmp_path / "cache"))
+    path = formats_file(data_dir, "ucdp_ged19.csv")
+    runs = [subprocess.run([sys.executable, "-m", "mapdata", "validate", str(path)], capture_output=True, text=True)
+            for _ in range(2)]
+    assert any((tmp_path / "cache").glob("*.arrow")), "the first run cached the file"
+    for out in runs:
+        assert "UCDP GED 19.x" in out.stdout and "read: encoding UTF-8; dates ISO 8601 date-time" in out.stdout

@@ -140,12 +140,12 @@ def _input_format(text: str) -> tuple[str, Path | None]:
     return text, None
 
 
-def _load(path: Path | None, args: argparse.Namespace, name: str | None = None) -> Dataset:
+def _load(path: Path | None, args: argparse.Namespace, name: str | None = None, with_report: bool = False) -> Dataset:
     """load_dataset with the chosen input format (or mapping file), date form and sheet; a fresh
     load is cached in the background while the command goes on (:func:`main` waits for it)."""
     fmt, mapping = args.format_in
     return load_dataset(path, name=name, fmt=fmt, mapping=mapping, cache_later=True,
-                        date_format=args.date_format, sheet=args.sheet)
+                        date_format=args.date_format, sheet=args.sheet, with_report=with_report)
 
 
 def _print_rejected(rejected, args: argparse.Namespace) -> None:
@@ -194,9 +194,9 @@ def _filter_spec(args: argparse.Namespace) -> FilterSpec:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    data = _load(args.file, args, name=str(args.file))
+    data = _load(args.file, args, name=str(args.file), with_report=True)  # validate always says how the file was read
     bad_rows = data.rejected["row"].nunique()
-    for line in data.report.header_lines() if data.report is not None else []:
+    for line in data.report.header_lines():
         print(line)
     print(f"{args.file}: {len(data.events)} rows accepted, {bad_rows} rejected")
     _print_rejected(data.rejected, args)

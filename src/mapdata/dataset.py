@@ -36,11 +36,12 @@ class Dataset:
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
                  mapping: dict | str | PathLike | None = None, cache_later: bool = False,
-                 date_format: str | None = None, sheet: str | None = None) -> Dataset:
+                 date_format: str | None = None, sheet: str | None = None, with_report: bool = False) -> Dataset:
     """Load, validate and join an events file (default: the ``EVENTS`` setting).
 
     ``fmt``, ``mapping``, ``date_format`` and ``sheet`` are as in :func:`mapdata.load.load_events`. The
-    import report comes with a fresh load; a file read back from the cache has none. With
+    import report comes with a fresh load; a file read back from the cache has none, so
+    ``with_report`` loads the file afresh even when it is cached (and caches it again). With
     ``cache_later``, a fresh load is written to the cache in a background thread while the caller
     goes on (:func:`mapdata.cache.wait` waits for it); otherwise before returning.
     """
@@ -52,7 +53,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     cache.wait()  # an entry still being written may be the one asked for
     with ThreadPoolExecutor(max_workers=1) as pool:  # the layers are read (once per process) while the cache is
         layers = pool.submit(lambda: (load_regions(), load_border()))
-        cached = cache.load(cache.stored_key(path), source=path) if path else None
+        cached = cache.load(cache.stored_key(path), source=path) if path and not with_report else None
         regions, border = layers.result()
     report = None
     if cached is not None:
