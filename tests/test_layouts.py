@@ -55,3 +55,9 @@ def test_hxl_row(data_dir):
     assert hxl_row(read(data_dir / "formats" / "ucdp_hdx_hxl.csv"))
     assert not hxl_row(read(data_dir / "formats" / "ucdp_ged19.csv"))
     assert not hxl_row(pd.DataFrame({"a": ["#1 hit", "x"]}))
+
+
+def test_a_header_without_any_layout_mark_takes_the_closest_layout():
+    core = ["event_id_cnty", "event_date", "time_precision", "event_type", "actor1", "country", "location",
+            "latitude", "longitude", "geo_precision", "source", "fatalities", "notes"]
+    assert identify(core, ACLED_LAYOUTS).startswith("ACLED export (current layout, since March 2023) (13 of its 31")

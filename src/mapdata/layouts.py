@@ -50,10 +50,12 @@ _UNNAMED = re.compile(r"^(|unnamed:_\d+)$")
 
 
 def identify(columns, layouts: tuple[Layout, ...]) -> str:
-    """The layout of a header (the first whose marks are present), with what differs from it:
+    """The layout of a header (the first whose marks are present; without any, the one sharing the
+    most columns), with what differs from it:
     "ACLED … (all 31 published columns)", or "…; columns reordered; extra columns kept: x; missing: y"."""
     present = list(columns)
-    layout = next(lay for lay in layouts if set(lay.marks) <= set(present))
+    marked = [lay for lay in layouts if set(lay.marks) <= set(present)]
+    layout = marked[0] if marked else max(layouts, key=lambda lay: len(set(lay.columns) & set(present)))
     missing = [c for c in layout.columns if c not in present]
     extra = [c for c in present if c not in layout.columns]
     shared = [c for c in present if c in layout.columns]
