@@ -26,6 +26,7 @@ st.dataframe(
     selected[shown], hide_index=True, width="stretch",
     column_config={
         "event_date": st.column_config.DateColumn("event_date", format="YYYY-MM-DD"),
+        "event_date_end": st.column_config.DateColumn("event_date_end", format="YYYY-MM-DD"),
         "source_url": st.column_config.LinkColumn("source_url"),
         "country_mismatch": st.column_config.CheckboxColumn("country_mismatch"),
     },

@@ -109,3 +109,5 @@ def test_windows_count_in_every_period_they_overlap_and_fatalities_once(data_dir
     assert per_month.loc["2015-03-01"] == 1  # only the year-long window (2015-01-01..2015-12-31) is in March
     assert per_month.loc["2015-08-01"] == 2  # the year and the 2015-07-01..08-15 window
     assert months["fatalities"].sum() == events["fatalities"].sum()
+    assert stats.event_details(events, "UCDP-GED-800004")["Date"] == "2015-01-01 – 2015-12-31 (precision: range)"
+    assert stats.event_details(events, "UCDP-GED-800001")["Date"] == "2015-05-11 (precision: day)"

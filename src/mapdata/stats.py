@@ -140,6 +140,12 @@ def time_windows(first: date, last: date, step: str = "month") -> list[tuple[dat
     return [(s.date(), (s + offset - pd.Timedelta(days=1)).date()) for s in starts]
 
 
+def _window_end(row: pd.Series) -> str:
+    """" – last day" for an event dated to a window (date_precision range), else nothing."""
+    end = row.get("event_date_end")
+    return f" – {end:%Y-%m-%d}" if end is not None and pd.notna(end) else ""
+
+
 def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:
     """The full record of one event as label → plain text, for the details panel; None if absent."""
     rows = events[events["event_id"] == event_id]
@@ -151,7 +157,7 @@ def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:
     region = row.get("region_name") or "outside the boundary layer"
     return {
         "Event": str(row["event_id"]),
-        "Date": f"{row['event_date']:%Y-%m-%d} (precision: {row['date_precision']})",
+        "Date": f"{row['event_date']:%Y-%m-%d}{_window_end(row)} (precision: {row['date_precision']})",
         "Type": " / ".join(t for t in (row["event_type"], row["sub_event_type"]) if t),
         "Actors": " — ".join(a for a in (row["actor1"], row["actor2"]) if a) or "not given",
         "Location": str(row["location"]),
