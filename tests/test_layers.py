@@ -209,3 +209,17 @@ def test_region_outlines_are_simplified_for_display_only():
     html_size = len(m.get_root().render())
     assert html_size < 0.7 * len(regions.to_json()), "the browser gets lighter outlines than the join uses"
     assert regions.geometry.is_valid.all()
+
+
+def test_a_window_shows_its_first_and_last_day(data_dir):
+    from mapdata.layers.frames import dates
+    from mapdata.layers.popups import popup
+    from mapdata.load import load_events
+
+    events = load_events(data_dir / "formats" / "ucdp_ged19.csv", geocode=False).events
+    labels = dates(events)
+    assert labels[0] == "2015-05-11" and labels[3] == "2015-01-01 – 2015-12-31"
+    row = {name: str(events[name].iloc[3]) for name in ("event_id", "event_type", "sub_event_type", "location",
+                                                         "fatalities_note", "source", "source_url", "date_precision")}
+    row.update(region_name="", region_country="")
+    assert "<b>Date:</b> 2015-01-01 – 2015-12-31 (somewhere in this window)" in popup(row, labels[3], 10, 3)

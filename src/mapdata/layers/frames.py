@@ -79,12 +79,17 @@ def text(frame: pd.DataFrame, name: str) -> list[str]:
 
 
 def dates(events: pd.DataFrame) -> list[str]:
-    """event_date as YYYY-MM-DD where it parses, the raw text otherwise."""
+    """event_date as YYYY-MM-DD where it parses, the raw text otherwise; for an event dated to a
+    window (event_date_end given), "start – end"."""
     if "event_date" not in events.columns:
         return [""] * len(events)
     parsed = pd.to_datetime(events["event_date"], errors="coerce")
     raw = text(events, "event_date")
-    return [r if pd.isna(d) else d.strftime("%Y-%m-%d") for d, r in zip(parsed, raw)]
+    starts = [r if pd.isna(d) else d.strftime("%Y-%m-%d") for d, r in zip(parsed, raw)]
+    if "event_date_end" not in events.columns or not events["event_date_end"].notna().any():
+        return starts
+    ends = pd.to_datetime(events["event_date_end"], errors="coerce")
+    return [start if pd.isna(end) else f"{start} – {end:%Y-%m-%d}" for start, end in zip(starts, ends)]
 
 
 def fatalities(events: pd.DataFrame) -> pd.Series:

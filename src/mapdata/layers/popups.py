@@ -52,6 +52,8 @@ def _date_label(date: str, precision: str) -> str:
         return f"week of {date} (exact day unknown)"
     if precision == "month":
         return f"{date[:7]} (month only)"
+    if precision == "range":
+        return f"{date} (somewhere in this window)"
     return date
 
 
