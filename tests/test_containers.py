@@ -4,6 +4,7 @@ the encodings files come in."""
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 
 import pytest
@@ -76,3 +77,11 @@ def test_other_code_pages_and_binary_stay_errors(data_dir):
         to_utf8((data_dir / "bad" / "04_binary.png").read_bytes(), "img.png")
     with pytest.raises(FileFormatError, match="NUL"):
         to_utf8(b"event_id,x\n\x00\x01", "nul.csv")
+
+
+def test_a_damaged_zip_is_one_clear_error():
+    data = bytearray(zipped({"events.csv": random.Random(1).randbytes(5000)}))  # incompressible: 5,000 bytes stored
+    start = data.find(b"events.csv") + len(b"events.csv")
+    data[start + 5:start + 40] = b"\xff" * 35  # the compressed bytes of the member
+    with pytest.raises(FileFormatError, match="dl.zip: events.csv in the zip file cannot be read"):
+        unpack(bytes(data), "dl.zip")

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,11 @@ def _one_table(archive: zipfile.ZipFile, names: list[str], label: str) -> Unpack
         found = ", ".join(names[:10]) or "nothing"
         raise FileFormatError(f"{label}: a zip file must hold exactly one CSV file; it holds {len(tables)} "
                               f"({found}). Unzip it and import the CSV you mean")
-    return Unpacked(archive.read(tables[0]), f"zip archive, member {tables[0]}")
+    try:
+        data = archive.read(tables[0])
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, zlib.error) as exc:
+        raise FileFormatError(f"{label}: {tables[0]} in the zip file cannot be read ({exc})") from None
+    return Unpacked(data, f"zip archive, member {tables[0]}")
 
 
 def _workbook(raw: bytes, label: str, sheet: str | None) -> Unpacked:
