@@ -19,6 +19,10 @@ else:
         st.subheader(title)
         wide = series.pivot(index="period", columns="event_type", values=measure)[types].reset_index()
         st.bar_chart(wide, x="period", y=types, color=colours, stack=True, x_label=step, y_label=measure)
+    windows = stats.headline(selected).windows
+    if windows:
+        st.caption(f"{windows:,} events are dated only to a window longer than a month: each counts as an event in "
+                   f"every {step} its window overlaps, and its fatalities once, in the {step} the window starts.")
     st.warning(
         "Summed fatalities undercount: for multi-site episodes the sources give totals only, so per-site "
         "cells are empty and the totals are in each record's fatality note. Figures are those a side "

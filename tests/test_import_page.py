@@ -148,3 +148,14 @@ def test_an_xlsx_workbook_and_a_date_format_given_on_the_page():
     at = upload(at, "ambiguous.xlsx", xlsx_bytes({"Events": rows}))
     assert "xlsx workbook, first sheet 'Events' of 1" in " ".join(str(m.value) for m in at.markdown)
     assert {m.label: m.value for m in at.metric}["Accepted"] == "4"
+
+
+def test_ucdp_windows_are_said_on_the_headline_and_the_timeline():
+    path = DATA / "formats" / "ucdp_ged19.csv"
+    at = upload(import_page(), path.name, path.read_bytes())
+    at.radio(key="data_source").set_value("upload").run()
+    at.switch_page("pages/1_Timeline.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(c.value for c in at.caption)
+    assert "2 events dated only to a window longer than a month" in captions
+    assert "2 events are dated only to a window longer than a month: each counts as an event in every month" in captions
