@@ -1,4 +1,4 @@
-"""Entry page: the map of incidents over regions and the state border, with a time player and a
+"""Entry page: the map of incidents over regions and the border lines, with a time player and a
 details panel for the clicked incident.
 
 Run with ``streamlit run app.py``; choose another events file with ``MAPDATA_EVENTS=...``.
@@ -9,7 +9,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import FilterSpec, assets, filter_events, layers, schema, stats
+from mapdata import FilterSpec, assets, filter_events, layers, load_countries, schema, stats
+from mapdata.geo import describe_borders
 
 PLAY_INTERVAL = "1.5s"
 
@@ -27,7 +28,7 @@ def map_page(ctx: ui.Context) -> None:
     heat = controls[1].toggle("Heat map", key=ui.Key.HEAT, help="Density of the filtered events, on top of the markers.")
     tiles = controls[2].toggle("OSM tiles", key=ui.Key.TILES, help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
     whole = controls[3].toggle("Fit all events", key=ui.Key.FIT_ALL,
-                               help="The first view fits the border region; far-away events (meetings abroad) still count.")
+                               help="The first view fits the events inside the geography; far-away events (meetings abroad) still count.")
     step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
 
     head = stats.headline(ctx.selected)
@@ -71,13 +72,15 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         shown = filter_events(ctx.selected, FilterSpec(date_from=start, date_to=end))
         caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
     data = ctx.data
-    (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions, data.border)
+    (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions)
     many = len(shown) > layers.POINT_LIMIT  # grid cells; single incidents again once the visible area holds few enough
     drawn = layers.in_view(shown, (st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown
     if len(drawn) < len(shown):
         caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
     elif many:
         caption += f" Grouped in grid cells (more than {layers.POINT_LIMIT:,}): zoom in or filter to see single incidents."
+    if data.border.empty:  # a single-country geography cannot tell land borders from coast: say so
+        caption += f" {describe_borders()}"
     st.caption(caption)
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
@@ -89,7 +92,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
     result = st_folium(
-        layers.base_map((west, south, east, north), tiles=view["tiles"]), feature_group_to_add=groups,
+        layers.base_map((west, south, east, north), tiles=view["tiles"], countries=load_countries()), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),
         returned_objects=["last_object_clicked_tooltip"] + (["bounds"] if many else []),
         key=ui.Key.MAP, height=620, use_container_width=True,

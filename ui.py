@@ -19,7 +19,7 @@ from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, lo
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets
 from mapdata.config import geo_path, get as setting
-from mapdata.credits import BOUNDARIES, EVENTS, GEONAMES
+from mapdata.credits import EVENTS, GEONAMES, boundaries
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
@@ -45,6 +45,7 @@ class Key:
     DOWNLOAD = "download_"  # + the export format
     IMPORT_FILE, IMPORT_FORMAT, IMPORT_MAPPING, DATA_SOURCE = "import_file", "import_format", "import_mapping", "data_source"
     IMPORT_DATE_FORMAT, IMPORT_SHEET = "import_date_format", "import_sheet"
+    IMPORT_GAZETTEERS, IMPORT_NOTES = "import_gazetteers", "import_notes"
 
 
 def filter_key(name: str) -> str:
@@ -96,7 +97,7 @@ def frame(title: str) -> Context:
 
 
 @st.cache_resource(show_spinner="Loading, validating and joining events…")
-def _dataset(path: str, mtime: float) -> Dataset:
+def _dataset(path: str, mtime: float, geography: tuple) -> Dataset:
     return load_dataset(Path(path))
 
 
@@ -118,10 +119,11 @@ SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merge
 
 
 def embedded_dataset() -> Dataset:
-    """The events file chosen with MAPDATA_EVENTS (default data/events.csv), joined; cached per file version."""
-    path = Path(setting("EVENTS"))
+    """The events file chosen with MAPDATA_EVENTS (default data/events.csv), joined to the geography
+    of MAPDATA_GEO_DIR; cached per version of both."""
+    path, regions = Path(setting("EVENTS")), geo_path("regions")
     try:
-        return _dataset(str(path), path.stat().st_mtime)
+        return _dataset(str(path), path.stat().st_mtime, (str(regions), regions.stat().st_mtime if regions.exists() else 0.0))
     except (MapdataError, OSError) as exc:
         st.error(f"Could not load the events: {exc}")
         st.stop()
@@ -338,6 +340,6 @@ def headline(data: Dataset, selected, spec: FilterSpec) -> None:
 
 def credits() -> None:
     """Attribution required by the boundary licences, on every page."""
-    st.caption(f"{BOUNDARIES}. Place names for geocoding imports: {GEONAMES}. "
+    st.caption(f"{boundaries()}. Place names for geocoding imports: {GEONAMES}. "
                f"{EVENTS} See *Sources & method*.")
 

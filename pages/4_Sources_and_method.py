@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from mapdata import country_mismatches, credits, schema
+from mapdata.geo import describe_borders
 
 data = ui.frame("Sources & method").data
 
@@ -34,10 +35,12 @@ st.markdown(
     """
 **Regions and border.** Each event is joined to the region polygon it lies in; a point in no polygon
 takes the nearest region only within a small tolerance (flagged *nearest*), otherwise it is *outside*
-(meetings abroad still count in numbers, timeline and table). The distance to the Armenia–Azerbaijan
-state border is measured from a line derived from the boundary layers (see `geo/README.md`).
+(meetings abroad still count in numbers, timeline and table). `border_km` is the distance to the
+nearest border line of the geography, measured on the WGS84 ellipsoid; the lines are derived from the
+boundary layers where two countries meet (see `geo/README.md`).
 """
 )
+st.caption(describe_borders())
 st.subheader("Spatial consistency check")
 flagged = country_mismatches(data.events)
 st.caption("Events whose point lies in a region of another country than the one the sources report. "
@@ -45,7 +48,7 @@ st.caption("Events whose point lies in a region of another country than the one 
 st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Licences and attribution")
-st.markdown(f"{credits.BOUNDARIES}. {credits.SHARE_ALIKE} "
+st.markdown(f"{credits.boundaries()}. {credits.SHARE_ALIKE} "
             f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {credits.GEONAMES}.")
 st.subheader("Data dictionary")
 st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")

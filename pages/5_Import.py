@@ -9,6 +9,7 @@ from mapdata import MapdataError, load_dataset
 from mapdata.config import get as setting
 from mapdata.export import rejected_csv
 from mapdata.formats import AUTO, FORMATS, choices, parse_mapping
+from mapdata.gazetteers import read_gazetteer
 from mapdata.rejections import group_rejections
 
 CHOICES = choices()
@@ -29,6 +30,10 @@ sheet = st.text_input("Sheet (optional, .xlsx only)", key=ui.Key.IMPORT_SHEET, p
 takes_mapping = fmt in FORMATS and FORMATS[fmt].takes_mapping
 mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key=ui.Key.IMPORT_MAPPING) \
     if takes_mapping else None
+gazetteer_files = st.file_uploader(
+    "Gazetteers (optional)", type=["txt", "tsv", "csv"], accept_multiple_files=True, key=ui.Key.IMPORT_GAZETTEERS,
+    help="Places for rows without coordinates, used after GeoNames: a GeoNames country dump as GeoNames distributes it "
+         "(e.g. BF.txt), or a CSV with name, latitude, longitude and optionally alternative_names, country, admin1.")
 if takes_mapping:
     st.caption('Example: `{"columns": {"event_date": "Date", "latitude": "Lat", "longitude": "Lon", '
                '"location": "Place", "event_type": "Type", "source": "Source"}, "defaults": {"geo_precision": "2"}, '
@@ -46,9 +51,11 @@ def _import() -> None:
             chosen = AUTO if takes_mapping and mapping is None else fmt
             if takes_mapping and mapping is None:
                 st.warning("No mapping file chosen: the format is detected from the header instead.")
+            gazetteers = [read_gazetteer(f.name, content=f.getvalue()) for f in gazetteer_files or ()]
+            st.session_state[ui.Key.IMPORT_NOTES] = [problem for g in gazetteers for problem in g.problems]
             st.session_state[ui.Key.UPLOAD] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping,
                                                            date_format=date_format.strip() or None,
-                                                           sheet=sheet.strip() or None)
+                                                           sheet=sheet.strip() or None, gazetteers=gazetteers)
             st.session_state[ui.Key.SOURCE] = "upload" if st.session_state.get(ui.Key.SOURCE) == "upload" else "merged"
         except MapdataError as exc:
             status.update(label=f"{upload.name} could not be imported", state="error")
@@ -67,6 +74,8 @@ if data is not None:
     st.subheader(f"Report for {data.name}")
     for line in report.header_lines() if report is not None else []:
         st.write(line)
+    for note in st.session_state.get(ui.Key.IMPORT_NOTES, []):
+        st.warning(note)
     cols = st.columns(4)
     cols[0].metric("Rows read", f"{report.rows:,}" if report else "—")
     cols[1].metric("Accepted", f"{len(data.events):,}")

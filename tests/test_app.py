@@ -205,3 +205,20 @@ def test_every_sidebar_widget_keeps_its_value_on_every_page():
         assert not any("No precision level" in w.value for w in at.warning), page
         assert events_metric(at) == shown, page
         assert set(at.query_params) <= {f.key for f in FIELDS} | set(VIEW_KEYS), page
+
+
+def test_the_app_opens_on_another_geography(tmp_path, monkeypatch):
+    """A geography of Armenia alone, built from the COD-AB-like fixture: every page runs on it, the
+    map says why border_km is empty, and the credits name its own source and licence."""
+    from mapdata.geo import build_geography
+
+    build_geography([ROOT / "tests" / "data" / "geo" / "arm_admbnda_adm1_small.geojson"], tmp_path / "armenia")
+    monkeypatch.setenv("MAPDATA_GEO_DIR", str(tmp_path / "armenia"))
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
+    for page in PAGES:
+        at = app(page)
+        assert not at.exception, (page, at.exception)
+        captions = " ".join(c.value for c in at.caption)
+        assert "HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown" in captions, page
+        assert "Armenia from OpenStreetMap" not in captions and "Azerbaijan" not in captions.split("Boundaries:")[1], page
+    assert "No border line in this geography: single-country geography (Armenia)" in " ".join(c.value for c in app().caption)

@@ -380,7 +380,7 @@ def test_every_sidebar_widget_keeps_its_value_on_every_page(new_context, server,
     assert state["Location precision"] == ["1 — exact place", "2 — near a named place"], state
     assert state["Hide region-only locations"] is True and state["Minimum fatalities"] == "1", state
     assert all(state[label] for label in ("Regions", "Reported country", "Event types", "Event sub-types", "Actors (either side)",
-                                          "Maximum fatalities", "Max. distance to the state border (km)", "Dates")), state
+                                          "Maximum fatalities", "Max. distance to a border line (km)", "Dates")), state
     for title in ["Timeline", "Regions", "Data & export", "Sources & method", "Import your data", "Map", "Timeline"]:
         sidebar.locator('[data-testid="stPageLink-NavLink"]').filter(has_text=title).click()
         page.wait_for_function("(title) => document.title.startsWith(title + ' · ')", arg=title)
@@ -459,3 +459,23 @@ def test_streamlit_run_app_py_serves_the_same_map(new_context, count, colours):
         expect(events_metric(page)).to_have_text(f"{count():,}")
     finally:
         plain.stop()
+
+
+def test_the_app_opens_on_another_geography_in_chromium(new_context, count, colours, tmp_path, monkeypatch):
+    """A geography of Armenia alone (built from the COD-AB-like fixture) chosen with MAPDATA_GEO_DIR:
+    the map draws every incident, says why border_km is empty and credits the geography's own source."""
+    from mapdata.geo import build_geography
+
+    build_geography([ROOT / "tests" / "data" / "geo" / "arm_admbnda_adm1_small.geojson"], tmp_path / "armenia")
+    monkeypatch.setenv("MAPDATA_GEO_DIR", str(tmp_path / "armenia"))
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
+    other = StreamlitServer.start(log=ARTIFACTS / "streamlit-other-geography.log")
+    try:
+        page = new_context().new_page()
+        page.goto(other.url)
+        wait_for_page(page)
+        wait_for_incidents(page, count(), colours)
+        expect(page.get_by_text("No border line in this geography", exact=False).first).to_be_visible()
+        expect(page.get_by_text("HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown", exact=False).first).to_be_visible()
+    finally:
+        other.stop()

@@ -76,7 +76,7 @@ def test_filter_keeps_order_and_geometry(joined_events):
 
 def test_describe_reads_like_a_sentence():
     spec = FilterSpec(regions=("Kalbajar",), max_border_km=5.0, min_fatalities=1)
-    assert spec.describe() == "regions: Kalbajar; at least 1 fatality; within 5 km of the state border"
+    assert spec.describe() == "regions: Kalbajar; at least 1 fatality; within 5 km of a border line"
     assert FilterSpec().describe() == "no filters"
     assert FilterSpec(min_fatalities=5).describe() == "at least 5 fatalities"
     assert FilterSpec(max_fatalities=1).describe() == "at most 1 fatality"
@@ -136,3 +136,13 @@ def test_a_window_is_inside_a_period_it_overlaps(data_dir):
     assert august["event_id"].tolist() == ["UCDP-GED-800004", "UCDP-GED-800005"]
     before = filter_events(events, FilterSpec(date_to=date(2014, 12, 31)))
     assert before.empty
+
+
+def test_country_filter_takes_any_form_and_rejects_unknown(joined_events):
+    by_code = filter_events(joined_events, FilterSpec(countries=("ARM",)))
+    assert len(by_code) and set(by_code["country"]) == {"Armenia"}
+    for form in ("AM", "armenia", "Armenia"):
+        assert filter_events(joined_events, FilterSpec(countries=(form,)))["event_id"].tolist() == by_code["event_id"].tolist()
+    assert filter_events(joined_events, FilterSpec(countries=("UKR",))).empty  # a real country without events here
+    with pytest.raises(FilterError, match=r"unknown country 'Armenai' \(did you mean Armenia"):
+        filter_events(joined_events, FilterSpec(countries=("Armenai",)))

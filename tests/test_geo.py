@@ -14,6 +14,7 @@ from mapdata.errors import GeoDataError
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 LAYERS = ("regions", "countries", "border")
+BUILT = (*LAYERS, "geography")
 SMALL_REGIONS = {"Kalbajar District", "Lachin District", "Qubadli District", "Syunik", "Vayots Dzor"}
 
 
@@ -33,11 +34,13 @@ def _alt(regions, name: str) -> list[str]:
     return regions.loc[regions["name_en"] == name, "names_alt"].item().split("|")
 
 
-def test_build_writes_the_three_layers(built):
-    assert set(built) == set(LAYERS)
-    for layer, path in built.items():
+def test_build_writes_the_three_layers_and_metadata(built):
+    assert set(built) == set(BUILT)
+    for layer in LAYERS:
+        path = built[layer]
         assert path.name == f"{layer}.geojson" and path.is_file()
         assert path.stat().st_size < 450_000
+    assert built["geography"].name == "geography.json"
 
 
 def test_regions_columns_counts_and_crs(regions):
@@ -95,25 +98,25 @@ def test_countries_layer(built):
     assert countries.loc[countries["iso3"] == "ARM", "geometry"].item().contains(shapely.Point(44.51, 40.18))
 
 
-def test_border_layer(built):
+def test_border_layer(built, regions):
     border = geo.load_border(built["border"])
     assert list(border.columns) == ["name", "tolerance_km", "source", "licence", "geometry"]
     assert len(border) == 1 and border.crs == "EPSG:4326"
     assert border.geom_type.item() in {"LineString", "MultiLineString"}
     assert border["tolerance_km"].item() == config.get("BORDER_TOLERANCE_KM")
-    km = border.to_crs(config.get("METRIC_CRS")).length.item() / 1000
+    km = border.to_crs(geo.metric_crs(regions)).length.item() / 1000
     assert 850 < km < 1050  # real border incl. Nakhchivan is ~1,000 km; the simplified outline is shorter
 
 
 def test_build_is_deterministic(built, tmp_path):
     again = geo.build_geo(out_dir=tmp_path)
-    for layer in LAYERS:
+    for layer in BUILT:
         assert again[layer].read_bytes() == built[layer].read_bytes(), layer
 
 
-@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("layer", BUILT)
 def test_committed_layers_match_their_recipe(built, layer):
-    committed = ROOT / "geo" / f"{layer}.geojson"
+    committed = ROOT / "geo" / built[layer].name
     assert committed.read_bytes() == built[layer].read_bytes(), f"geo/{layer}.geojson is stale: run `mapdata build-geo`"
 
 

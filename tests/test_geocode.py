@@ -7,9 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from mapdata.cli import main
+from mapdata.errors import GeoDataError
+from mapdata.gazetteers import read_gazetteer
 from mapdata.geo import load_regions
 from mapdata.geocode import geocode_missing, load_gazetteer, transliterate
 from mapdata.load import load_events
+
+GEO = Path(__file__).parent / "data" / "geo"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def test_a_region_name_gets_the_region_reference_point(loaded):
     point = regions.loc[regions["name_en"] == "Kalbajar District"].geometry.representative_point().iloc[0]
     assert row["geo_precision"] == 3 and row["geocoded"] == "region reference point"
     assert row["latitude"] == pytest.approx(point.y, abs=1e-6) and row["longitude"] == pytest.approx(point.x, abs=1e-6)
-    assert row["coord_source"] == "reference point of Kalbajar District (geoBoundaries), not the incident site"
+    assert row["coord_source"] == "reference point of Kalbajar District from geoBoundaries gbOpen AZE ADM2 (Wikipedia), not the incident site"
 
 
 def test_rows_with_coordinates_are_untouched(loaded):
@@ -105,3 +110,62 @@ def test_a_file_where_no_row_can_be_placed(gazetteer):
                           "longitude": "", "geo_precision": "", "coord_source": ""})
     filled, report = geocode_missing(frame, gazetteer, load_regions())
     assert filled["latitude"].tolist() == ["", ""] and report["status"].tolist() == ["unmatched", "unmatched"]
+
+
+# --- geocoding anywhere: the row's country, user gazetteers -----------------------------------
+
+
+def _rows(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"location": loc, "admin1": admin1, "country": country, "latitude": "", "longitude": "",
+                          "geo_precision": "", "coord_source": ""} for loc, admin1, country in rows])
+
+
+def test_a_row_is_placed_by_its_own_country_with_geonames():
+    frame, report = geocode_missing(_rows(("Ouagadougou", "", "Burkina Faso")), regions=load_regions())
+    row = report.iloc[0]
+    assert row["status"] == "matched" and row["coord_source"].startswith("GeoNames record 2357048 'Ouagadougou'")
+    assert float(frame.loc[0, "latitude"]) == pytest.approx(12.36566) and float(frame.loc[0, "longitude"]) == pytest.approx(-1.53388)
+    assert frame.loc[0, "geo_precision"] == "2"
+
+
+def test_geonames_dump_gazetteer():
+    dump = read_gazetteer(GEO / "BF_small.txt")
+    assert dump.form == "GeoNames dump" and not dump.problems and len(dump.places) == 8
+    assert set(dump.places["country"]) == {"BFA"}
+    gazetteer = load_gazetteer(geonames_countries=(), user=[dump])
+    frame, report = geocode_missing(_rows(("Wagadugu", "", "BF"), ("Koudougou", "", ""), ("Kaya", "", "Mali")),
+                                    gazetteer, load_regions())
+    assert report["status"].tolist() == ["matched", "matched", "unmatched"]
+    assert report.loc[0, "coord_source"].startswith("gazetteer BF_small.txt (GeoNames dump) record 2357048 'Ouagadougou'")
+    assert report.loc[0, "confidence"] == "alternative name"
+    assert report.loc[2, "detail"] == "no place named 'Kaya' in Mali in the border gazetteer or gazetteer BF_small.txt"
+
+
+def test_csv_gazetteer_leaves_bad_rows_out_and_says_why():
+    table = read_gazetteer(GEO / "gazetteer_small.csv")
+    assert table.form == "CSV" and table.places["name"].tolist() == ["Ouagadougou", "Bobo-Dioulasso"]
+    assert table.problems == [
+        "gazetteer_small.csv row 4, column latitude ('95'): not a latitude (-90..90); left out",
+        "gazetteer_small.csv row 5, column country ('Atlantis'): unknown country; left out",
+    ]
+    gazetteer = load_gazetteer(geonames_countries=(), user=[table])
+    _, report = geocode_missing(_rows(("Уагадугу", "", "Burkina Faso")), gazetteer, load_regions())
+    assert report.loc[0, "status"] == "matched" and "gazetteer_small.csv row 2 'Ouagadougou'" in report.loc[0, "coord_source"]
+
+
+def test_gazetteer_csv_without_coordinates_is_one_clear_error(tmp_path):
+    bad = tmp_path / "places.csv"
+    bad.write_text("place,lat\nKaya,13.1\n", encoding="utf-8")
+    with pytest.raises(GeoDataError, match="places.csv lacks column.s. name, latitude, longitude"):
+        read_gazetteer(bad)
+
+
+def test_cli_gazetteer_option(tmp_path, capsys):
+    events = tmp_path / "bf.csv"
+    events.write_text("event_id,event_date,event_type,location,country,source,source_url,latitude,longitude,geo_precision\n"
+                      "T-1,2024-01-02,Battles,Koudougou,Burkina Faso,Test source,https://example.org/a,,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["import", str(events), "--gazetteer", str(GEO / "gazetteer_small.csv"), "-o", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "gazetteer_small.csv row 4, column latitude ('95')" in captured.err
+    assert "1 given coordinates by the offline geocoder" in captured.out

@@ -159,3 +159,17 @@ def test_ucdp_windows_are_said_on_the_headline_and_the_timeline():
     captions = " ".join(c.value for c in at.caption)
     assert "2 events dated only to a window longer than a month" in captions
     assert "2 events are dated only to a window longer than a month: each counts as an event in every month" in captions
+
+
+def test_a_gazetteer_upload_places_rows_of_another_country(tmp_path):
+    at = import_page()
+    events = ("event_id,event_date,event_type,location,country,source,source_url,latitude,longitude,geo_precision\n"
+              "BF-T-1,2024-01-02,Battles,Koudougou,Burkina Faso,Test source,https://example.org/a,,,\n").encode()
+    gazetteer = DATA / "geo" / "gazetteer_small.csv"
+    at.file_uploader(key="import_file").set_value(("bf.csv", events, "text/csv")).run()
+    at.file_uploader(key="import_gazetteers").set_value([(gazetteer.name, gazetteer.read_bytes(), "text/csv")]).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("gazetteer_small.csv row 4, column latitude ('95')" in w.value for w in at.warning)
+    values = {m.label: m.value for m in at.metric}
+    assert values["Accepted"] == "1" and values["Geocoded"] == "1"

@@ -39,7 +39,7 @@ def regions() -> gpd.GeoDataFrame:
 
 @pytest.fixture
 def border() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"name": ["border"]}, geometry=[LineString([(45.5, 40.8), (45.52, 41.0)])], crs="EPSG:4326")
+    return gpd.GeoDataFrame({"name": ["Test border line"]}, geometry=[LineString([(45.5, 40.8), (45.52, 41.0)])], crs="EPSG:4326")
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_missing_derived_and_optional_columns_are_treated_as_empty(events):
 def test_full_map_renders_legend_border_regions_and_attribution(events, regions, border):
     _, html = _render(events, regions, border)
     assert "Location certainty" in html and "region only (reference point, not the incident site)" in html
-    assert layers.BORDER_TOOLTIP in html
+    assert layers.border_tooltip(border) == "Test border line" and "Test border line" in html  # named by its own name
     assert "geoBoundaries" in html and "ODbL" in html and "CC BY-SA" in html
     assert "L.heatLayer" in html
     assert "tile.openstreetmap.org" not in html  # no base map by default
@@ -223,3 +223,12 @@ def test_a_window_shows_its_first_and_last_day(data_dir):
                                                          "fatalities_note", "source", "source_url", "date_precision")}
     row.update(region_name="", region_country="")
     assert "<b>Date:</b> 2015-01-01 – 2015-12-31 (somewhere in this window)" in popup(row, labels[3], 10, 3)
+
+
+def test_base_map_draws_the_country_outlines_of_the_geography():
+    from mapdata.geo import load_countries
+
+    countries = load_countries()
+    html = layers.base_map(tuple(countries.total_bounds), countries=countries).get_root().render()
+    assert html.count('"color": "#4D4D4D"') == len(countries) and '"fill": false' in html
+    assert "#4D4D4D" not in layers.base_map(tuple(countries.total_bounds)).get_root().render()

@@ -48,7 +48,7 @@ def test_raw_script_geojson_writes_exactly_what_folium_geojson_writes(case, even
     data, options = {
         "incidents": (_incident_data(events), {"point_to_layer": folium.JsCode(incidents.POINT_TO_LAYER_JS), "on_each_feature": incidents._BIND_POPUP}),
         "regions": (_region_data(), {"on_each_feature": regions._BIND_TOOLTIP}),
-        "border": (border, {"tooltip": folium.Tooltip(layers.BORDER_TOOLTIP, sticky=True)}),
+        "border": (border, {"tooltip": folium.Tooltip(layers.border_tooltip(border), sticky=True)}),
         "hidden": (border, {"show": False, "interactive": False}),
     }[case]
     ours = _page(elements.RawScriptGeoJson, data, name=case, control=False, **options)

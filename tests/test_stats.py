@@ -45,12 +45,14 @@ def test_region_summary_includes_regions_without_events(joined_events, small_reg
     assert table["events"].sum() == (joined_events["region_match"] != "outside").sum()
 
 
-def test_view_bounds_ignore_far_away_events(joined_events, small_regions, small_border):
+def test_view_bounds_fit_the_events_inside_the_geography(joined_events, small_regions):
     (south, west), (north, east) = stats.view_bounds(joined_events, small_regions)
     assert 38 < south < north < 42 and 43 < west < east < 48, "Brussels must not pull the view"
-    border_view = stats.view_bounds(joined_events, small_regions, small_border)
-    bw, bs, be, bn = small_border.total_bounds
-    assert border_view == [[bs - 0.25, bw - 0.25], [bn + 0.25, be + 0.25]], "with a border, the view fits the border"
+    local = joined_events[joined_events["region_match"] != "outside"]
+    lw, ls, le, ln = local.total_bounds
+    assert [[south, west], [north, east]] == [[ls - 0.25, lw - 0.25], [ln + 0.25, le + 0.25]], "the view fits the local events"
+    rw, rs, re_, rn = small_regions.total_bounds
+    assert stats.view_bounds(joined_events.iloc[0:0], small_regions) == [[rs - 0.25, rw - 0.25], [rn + 0.25, re_ + 0.25]]
     (_, west_all), _ = stats.all_bounds(joined_events)
     assert west_all < 5
     assert stats.outside_count(joined_events) >= 1

@@ -8,7 +8,7 @@ from .dataset import Dataset, load_dataset
 from .errors import FileFormatError, FilterError, GeoDataError, MapdataError, MissingColumnsError
 from .export import export_bytes, to_csv, to_geojson, to_gpkg
 from .filters import FilterSpec, filter_events, resolve_regions
-from .geo import build_geo, load_border, load_countries, load_regions
+from .geo import build_geo, build_geography, load_border, load_countries, load_metadata, load_regions
 from .join import country_mismatches, join_regions
 from .load import Loaded, load_events
 
@@ -22,6 +22,7 @@ __all__ = [
     "MapdataError",
     "MissingColumnsError",
     "build_geo",
+    "build_geography",
     "country_mismatches",
     "export_bytes",
     "filter_events",
@@ -30,6 +31,7 @@ __all__ = [
     "load_countries",
     "load_dataset",
     "load_events",
+    "load_metadata",
     "load_regions",
     "resolve_regions",
     "to_csv",

@@ -1,4 +1,5 @@
-"""Command line: ``mapdata validate``, ``mapdata import``, ``mapdata export``, ``mapdata build-geo``.
+"""Command line: ``mapdata validate``, ``mapdata import``, ``mapdata export``, ``mapdata geo build``,
+``mapdata build-geo``, ``mapdata assets``.
 
 Errors are one line on stderr and a non-zero exit status, never a traceback.
 """
@@ -12,11 +13,13 @@ from pathlib import Path
 from typing import Sequence
 
 from . import cache, config, formats
+from .boundaries import LAYOUTS, Options
 from .dataset import Dataset, load_dataset
 from .errors import MapdataError
 from .dates import check_date_format
 from .export import FORMATS, export_bytes, rejected_csv, to_csv
 from .filters import FIELDS, FilterField, FilterSpec, filter_events
+from .gazetteers import UserGazetteer, read_gazetteer
 from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
@@ -31,10 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        parser.print_help()
+    if not getattr(args, "run", None):
+        (getattr(args, "group_parser", None) or parser).print_help()
         return EXIT_ERROR
     try:
+        _use_geography(getattr(args, "geo", None))
         return args.run(args)
     except BrokenPipeError:
         sys.stderr.close()
@@ -68,14 +72,21 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mapdata", description="Validate, join and export conflict-incident data.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check an events CSV and list the rejected rows")
+    geography = argparse.ArgumentParser(add_help=False)
+    geography.add_argument("--geo", type=Path, default=None, metavar="DIR",
+                           help=f"geography folder to join to (default: {config.get('GEO_DIR')}; built by `mapdata geo build`)")
+    geography.add_argument("--gazetteer", type=Path, action="append", default=[], metavar="FILE",
+                           help="places for rows without coordinates, after GeoNames: a GeoNames country dump (e.g. BF.txt) "
+                                "or a CSV with name, latitude, longitude [, alternative_names, country, admin1] (repeatable)")
+
+    validate = commands.add_parser("validate", parents=[geography], help="check an events CSV and list the rejected rows")
     validate.add_argument("file", type=Path, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped)")
     validate.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     _reading_options(validate)
     _report_options(validate)
     validate.set_defaults(run=_validate)
 
-    imp = commands.add_parser("import", help="convert an ACLED, UCDP GED or mapped CSV to the mapdata schema and report")
+    imp = commands.add_parser("import", parents=[geography], help="convert an ACLED, UCDP GED or mapped CSV to the mapdata schema and report")
     imp.add_argument("file", type=Path, help="the file to import")
     imp.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     imp.add_argument("-o", "--output", type=Path, required=True, help="CSV to write (mapdata schema + kept source columns)")
@@ -83,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _report_options(imp)
     imp.set_defaults(run=_import)
 
-    export = commands.add_parser("export", help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
+    export = commands.add_parser("export", parents=[geography], help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
     export.add_argument("--events", type=Path, default=None, help=f"events CSV (default: {config.get('EVENTS')})")
     export.add_argument("--events-format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT",
                         help="format of --events: " + _FORMAT_HELP)
@@ -93,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, required=True, help="file to write")
     export.set_defaults(run=_export)
 
-    build = commands.add_parser("build-geo", help="regenerate the boundary layers in geo/ from the geoBoundaries files")
+    _geo_commands(commands)
+    build = commands.add_parser("build-geo", help="rebuild the shipped geography in geo/ from its geoBoundaries files (same build as `geo build`)")
     build.add_argument("--source", type=Path, default=None, help=f"folder with the source files (default: {config.get('SOURCE_BOUNDARIES')})")
     build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {config.get('GEO_DIR')})")
     build.set_defaults(run=_build_geo)
@@ -130,6 +142,37 @@ def _date_format(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _geo_commands(commands) -> None:
+    group = commands.add_parser("geo", help="build a geography (regions, countries, borders) from boundary files")
+    group.set_defaults(group_parser=group)
+    verbs = group.add_subparsers(dest="geo_command", metavar="COMMAND")
+    build = verbs.add_parser("build", help="build a geography folder from boundary files of any country",
+                             description="Layouts detected: " + "; ".join(
+                                 f"{layout.name} ({layout.describe})" for layout in LAYOUTS))
+    build.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                       help="boundary files: GeoJSON, TopoJSON, GeoPackage, shapefile or zipped shapefiles (several countries and levels may be combined)")
+    build.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="geography folder to write")
+    build.add_argument("--name-column", help="column with the English name (for a layer in no known layout)")
+    build.add_argument("--id-column", help="column with a unique id (default: ISO3-LEVEL-row)")
+    build.add_argument("--country", help="ISO3 code or English name of the country (when the files do not say)")
+    build.add_argument("--level", help="administrative level, e.g. ADM1 or 1 (when the files do not say)")
+    build.add_argument("--source", help="source credit for every file (default: from the metadata or the file)")
+    build.add_argument("--licence", help="licence of the files (default: from the metadata; else 'licence unknown')")
+    build.add_argument("--border", type=Path, action="append", default=[], metavar="FILE",
+                       help="a line layer to add to the border lines (e.g. a ceasefire or contact line; repeatable)")
+    build.add_argument("--tolerance-km", type=float, default=None,
+                       help=f"how close two countries' outlines must be to count as land border (default {config.get('BORDER_TOLERANCE_KM')})")
+    build.set_defaults(run=_geo_build)
+
+
+def _use_geography(folder: Path | None) -> None:
+    """``--geo DIR``: the geography every step of this command reads (the GEO_DIR setting)."""
+    if folder is not None:
+        from .geo import check_geography
+
+        os.environ["MAPDATA_GEO_DIR"] = str(check_geography(folder).resolve())
+
+
 def _input_format(text: str) -> tuple[str, Path | None]:
     """An input format name (:func:`mapdata.formats.named_formats`), or a mapping file: (format, mapping path)."""
     if text.lower().endswith((".json", ".toml")):
@@ -141,11 +184,22 @@ def _input_format(text: str) -> tuple[str, Path | None]:
 
 
 def _load(path: Path | None, args: argparse.Namespace, name: str | None = None, with_report: bool = False) -> Dataset:
-    """load_dataset with the chosen input format (or mapping file), date form and sheet; a fresh
-    load is cached in the background while the command goes on (:func:`main` waits for it)."""
+    """load_dataset with the chosen input format (or mapping file), date form, sheet and user
+    gazetteers; a fresh load is cached in the background while the command goes on (:func:`main`
+    waits for it)."""
     fmt, mapping = args.format_in
     return load_dataset(path, name=name, fmt=fmt, mapping=mapping, cache_later=True,
-                        date_format=args.date_format, sheet=args.sheet, with_report=with_report)
+                        date_format=args.date_format, sheet=args.sheet, with_report=with_report,
+                        gazetteers=_gazetteers(args.gazetteer))
+
+
+def _gazetteers(paths: list[Path]) -> list[UserGazetteer]:
+    """``--gazetteer`` files read; the rows left out are listed on stderr."""
+    read = [read_gazetteer(path) for path in paths]
+    for gazetteer in read:
+        for problem in gazetteer.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return read
 
 
 def _print_rejected(rejected, args: argparse.Namespace) -> None:
@@ -219,7 +273,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     fmt, mapping = args.format_in
     loaded = load_events(args.file, name=str(args.file), fmt=fmt, mapping=mapping, date_format=args.date_format,
-                         sheet=args.sheet)
+                         sheet=args.sheet, gazetteers=_gazetteers(args.gazetteer))
     args.output.write_text(to_csv(loaded.events), encoding="utf-8")
     for line in loaded.report.summary_lines():
         print(line)
@@ -248,6 +302,27 @@ def _build_geo(args: argparse.Namespace) -> int:
 
     for layer, path in build_geo(source_dir=args.source, out_dir=args.out).items():
         print(f"{layer}: {path}")
+    return 0
+
+
+def _geo_build(args: argparse.Namespace) -> int:
+    from .geo import build_geography
+
+    options = Options(name_column=args.name_column, id_column=args.id_column, country=args.country,
+                      level=args.level, source=args.source, licence=args.licence)
+    build = build_geography(args.files, args.output, options, border_files=args.border, tolerance_km=args.tolerance_km)
+    meta = build.metadata
+    for note in build.notes:
+        print(note)
+    for warning in build.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    levels = "; ".join(f"{iso3} {', '.join(levels)}" for iso3, levels in meta["levels"].items())
+    print(f"regions: {meta['regions']} ({levels})")
+    print(f"countries: {len(meta['countries'])} ({', '.join(c['name'] for c in meta['countries'])})")
+    borders = ", ".join(f"{b['name']} ({b['km']:,} km)" for b in meta["borders"]) or "none (border_km will be empty)"
+    print(f"border lines: {len(meta['borders'])}: {borders}")
+    print(f"metric CRS: {meta['metric_crs']}")
+    print(f"wrote {args.output} in {build.seconds:.1f} s; use it with --geo {args.output} or MAPDATA_GEO_DIR={args.output}")
     return 0
 
 

@@ -27,7 +27,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS", ROOT / "data" / "events.csv", "Events CSV the app and CLI read by default.", Path),
-    Setting("GEO_DIR", ROOT / "geo", "Folder with the boundary layers the app ships (built by `mapdata build-geo`).", Path),
+    Setting("GEO_DIR", ROOT / "geo", "Geography folder the app and CLI use: regions, countries, border lines, geography.json (built by `mapdata geo build`; the shipped one by `mapdata build-geo`). The CLI's --geo DIR sets it per command.", Path),
     Setting(
         "SOURCE_BOUNDARIES",
         ROOT.parent / "shared" / "data" / "boundaries",
@@ -41,8 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
         Path,
     ),
     Setting("NEAREST_TOLERANCE_KM", 3.0, "A point in no region polygon takes the nearest region only within this distance (the two countries' sources disagree by up to ~2.3 km along the border).", float),
-    Setting("BORDER_TOLERANCE_KM", 2.5, "Armenia's outline counts as state border where it lies within this distance of Azerbaijan.", float),
-    Setting("METRIC_CRS", "EPSG:32638", "Projected CRS (UTM 38N) used for distances and buffers; metres.", str),
+    Setting("BORDER_TOLERANCE_KM", 2.5, "When a geography is built, a country's outline counts as land border where it lies within this distance of a neighbouring country (two countries' sources rarely coincide).", float),
+    Setting("METRIC_CRS", "", "Override only: projected CRS (metres) for distances and buffers. Empty: the UTM zone of the geography's centre (stored in its geography.json).", str),
     Setting("UPLOAD_LIMIT_MB", 50, "Largest file the Import page accepts, in MB.", int),
     Setting("MAX_ROWS", 5_000_000, "Largest number of data rows a file may have; more is refused with a message.", int),
     Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),

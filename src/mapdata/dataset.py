@@ -10,12 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import pandas as pd
 
 from . import cache, config
 from .geo import load_border, load_regions
+from .gazetteers import UserGazetteer
 from .join import join_regions
 from .load import load_events
 from .read import Source
@@ -36,10 +38,13 @@ class Dataset:
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
                  mapping: dict | str | PathLike | None = None, cache_later: bool = False,
-                 date_format: str | None = None, sheet: str | None = None, with_report: bool = False) -> Dataset:
+                 date_format: str | None = None, sheet: str | None = None, with_report: bool = False,
+                 gazetteers: Sequence[UserGazetteer] = ()) -> Dataset:
     """Load, validate and join an events file (default: the ``EVENTS`` setting).
 
-    ``fmt``, ``mapping``, ``date_format`` and ``sheet`` are as in :func:`mapdata.load.load_events`. The
+    ``fmt``, ``mapping``, ``date_format``, ``sheet`` and ``gazetteers`` are as in
+    :func:`mapdata.load.load_events` (a load with user gazetteers is not cached: they change the
+    geocoded coordinates). The
     import report comes with a fresh load; a file read back from the cache has none, so
     ``with_report`` loads the file afresh even when it is cached (and caches it again). With
     ``cache_later``, a fresh load is written to the cache in a background thread while the caller
@@ -47,7 +52,7 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     """
     source = config.get("EVENTS") if source is None else source
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
-    plain = (fmt == "auto" and mapping is None and date_format is None and sheet is None
+    plain = (fmt == "auto" and mapping is None and date_format is None and sheet is None and not gazetteers
              and isinstance(source, (str, Path)) and Path(source).is_file())
     path = Path(source) if plain else None
     cache.wait()  # an entry still being written may be the one asked for
@@ -61,7 +66,8 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
         rejected = rejected.assign(file=label) if len(rejected) else rejected
     else:
         filling = cache.fill(path) if path else None
-        loaded = load_events(source, name=label, fmt=fmt, mapping=mapping, date_format=date_format, sheet=sheet)
+        loaded = load_events(source, name=label, fmt=fmt, mapping=mapping, date_format=date_format, sheet=sheet,
+                             gazetteers=gazetteers)
         events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
         if filling is not None:
             (filling.store_later if cache_later else filling.store)(events, rejected)

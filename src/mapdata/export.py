@@ -62,7 +62,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
         "filters_text": spec.describe(),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
-        "licences": [credits.BOUNDARIES] + ([credits.GEONAMES] if _uses_geonames(events) else []),
+        "licences": [credits.boundaries()] + ([credits.GEONAMES] if _uses_geonames(events) else []),
         "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
         "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
                    "precision-3 points are reference points, not incident sites.",
@@ -118,7 +118,7 @@ def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None 
     for col in _DATE_COLUMNS:
         if col in frame:  # ISO text, as in the other exports (an empty end date stays null)
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
-    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.BOUNDARIES}"
+    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.boundaries()}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
 

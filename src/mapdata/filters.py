@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import schema
 from .errors import FilterError
-from .names import COUNTRY_ISO3, country_iso3, normalise_name, region_lookup
+from .names import country_iso3, country_name, normalise_name, region_lookup, resolve_country, with_finer_units
 
 VIEW_KEYS = ("shade", "bin")
 """URL keys the app writes for its view, not for a filter (the Map's region shading, the Timeline's
@@ -126,9 +126,19 @@ def _region_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, st
 
 
 def _country_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
-    names = {v: k for k, v in COUNTRY_ISO3.items()}
     codes = country_iso3(pd.Series(events["country"].unique()))
-    return {c: f"{names.get(c, c)} ({c})" for c in sorted(c for c in codes.unique() if c)}
+    return {c: f"{country_name(c)} ({c})" for c in sorted(c for c in codes.unique() if c)}
+
+
+def _in_regions(events: pd.DataFrame, names: tuple[str, ...], regions: pd.DataFrame | None) -> pd.Series:
+    """Events in the named regions or in the finer units inside them (a province keeps its districts' events)."""
+    table = regions if regions is not None else _regions_from_events(events)
+    return events["region_id"].isin(with_finer_units(resolve_regions(names, table), table))
+
+
+def _in_countries(events: pd.DataFrame, countries: tuple[str, ...], regions: pd.DataFrame | None) -> pd.Series:
+    """Events reported in the given countries (ISO3, ISO2, name or variant; unknown: FilterError with suggestions)."""
+    return country_iso3(events["country"]).isin({resolve_country(c) for c in countries})
 
 
 def _actor_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
@@ -145,12 +155,12 @@ FIELDS: tuple[FilterField, ...] = (
                 widget="dates_end"),
     FilterField(name="regions", key="region", flag="--region", label="Regions",
                 help="region by English or alternative name, or id (repeatable)", parse=str,
-                keep=lambda ev, v, r: ev["region_id"].isin(resolve_regions(v, r if r is not None else _regions_from_events(ev))),
+                keep=_in_regions,
                 words=_listed("regions", "regions"), widget="choices", many=True, choices=_region_choices,
                 placeholder="All regions — type an English or alternative name"),
     FilterField(name="countries", key="country", flag="--country", label="Reported country",
-                help="ISO3 code of the reported country (repeatable)", parse=str.upper,
-                keep=lambda ev, v, r: country_iso3(ev["country"]).isin({c.upper() for c in v}),
+                help="reported country: ISO3 or ISO2 code or English name (repeatable; unknown: error with suggestions)",
+                parse=str, keep=_in_countries,
                 words=_listed("countries", "countries"), widget="choices", many=True, choices=_country_choices),
     FilterField(name="event_types", key="type", flag="--type", label="Event types", help="ACLED event type (repeatable)",
                 parse=str, keep=lambda ev, v, r: ev["event_type"].isin(v), words=_listed("types", "event_types"),
@@ -177,10 +187,10 @@ FIELDS: tuple[FilterField, ...] = (
                 words=lambda spec: "precision " + ", ".join(map(str, spec.precisions)) if spec.precisions else "",
                 widget="choices", many=True, blank=tuple(schema.GEO_PRECISION_LABELS),
                 choices=lambda ev, r: {p: f"{p} — {text}" for p, text in schema.GEO_PRECISION_LABELS.items()}),
-    FilterField(name="max_border_km", key="border_km", flag="--max-border-km", label="Max. distance to the state border (km)",
-                help="keep events within this distance of the state border", parse=_number,
+    FilterField(name="max_border_km", key="border_km", flag="--max-border-km", label="Max. distance to a border line (km)",
+                help="keep events within this distance of the nearest border line of the geography", parse=_number,
                 keep=lambda ev, v, r: ev["border_km"].le(v).fillna(False).astype(bool),
-                words=lambda spec: f"within {_plain(spec.max_border_km)} km of the state border" if spec.max_border_km is not None else "",
+                words=lambda spec: f"within {_plain(spec.max_border_km)} km of a border line" if spec.max_border_km is not None else "",
                 widget="number", step=5.0, placeholder="any distance"),
 )
 """Every filter, in the order the sidebar, the command line and :meth:`FilterSpec.describe` use."""
@@ -194,10 +204,10 @@ class FilterSpec:
 
     - ``regions``: names (English or alternative, with or without "District") or region ids;
       an event matches through its joined region.
-    - ``countries``: ISO3 codes of the country the sources report the event in.
+    - ``countries``: the country the sources report the event in, as ISO3, ISO2 or English name.
     - ``actors``: an event matches when actor1 or actor2 is one of them.
     - fatality bounds: events with no known figure are kept only while no bound above 0 is set.
-    - ``max_border_km``: events farther from the state border (or with no distance) are dropped.
+    - ``max_border_km``: events farther from the geography's nearest border line (or with no distance) are dropped.
     """
 
     date_from: date | None = None

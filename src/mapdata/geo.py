@@ -1,62 +1,54 @@
-"""The boundary layers the app ships: regions, countries and the Armenia–Azerbaijan border.
+"""Geographies: the folder of boundary layers the app and the command line use.
 
-`build_geo` turns the geoBoundaries source files (see ``geo/README.md``) into three small GeoJSON
-files in ``geo/``; the ``load_*`` functions read them back. Building is deterministic: the same
-sources give the same bytes, so the committed layers can be checked against their recipe.
+A geography is data. :func:`build_geography` turns administrative-boundary files of any country
+(geoBoundaries, GADM, HDX COD-AB or any polygon layer; see :mod:`mapdata.boundaries`) into a
+folder with ``regions``, ``countries`` and ``border`` GeoJSON and ``geography.json`` (countries,
+levels, metric CRS, borders, sources, licences and credits). :func:`build_geo` is the same build
+over the shipped geoBoundaries files with the shipped region's curated names. The ``load_*``
+functions read a geography back (default: the ``GEO_DIR`` setting). Building is deterministic:
+the same sources give the same bytes, so a committed geography can be checked against its recipe.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pyproj import Geod
 
 from mapdata import config
+from mapdata.borders import COLUMNS as _BORDER_COLUMNS, land_borders, user_borders
+from mapdata.boundaries import LICENCE_UNKNOWN, Options, Units, read_boundaries
 from mapdata.errors import GeoDataError
+from mapdata.names import country_name
 from mapdata.schema import CRS
 
 
+LAYERS = ("regions", "countries", "border")
+METADATA = "geography.json"
+
 _REGION_COLUMNS = ("region_id", "name_en", "names_alt", "country_iso3", "admin_level", "source", "licence")
 _COUNTRY_COLUMNS = ("iso3", "name", "source", "licence")
-_BORDER_COLUMNS = ("name", "tolerance_km", "source", "licence")
 
 _SHIPPED_LAYERS: dict[str, tuple[tuple, gpd.GeoDataFrame]] = {}
 """The shipped layers read so far in this process: layer → ((path, size, mtime, columns), frame)."""
 
 _PRECISION = 5  # decimals of a degree written to the files (~1 m)
 _GRID = 10.0**-_PRECISION
-_MIN_BORDER_PIECE_KM = 1.0
-_BORDER_NAME = "Armenia–Azerbaijan state border (derived)"
-_BORDER_LICENCE = "ODbL 1.0 (derived from geoBoundaries ARM ADM0 / OpenStreetMap)"
+_GEOD = Geod(ellps="WGS84")
 
-
-@dataclass(frozen=True)
-class _Source:
-    """One geoBoundaries file and the credit every feature taken from it carries."""
-
-    file: str
-    iso3: str
-    level: str
-    source: str
-    licence: str
-
-
-_AZE_ADM2 = _Source(
-    "geoBoundaries-AZE-ADM2_simplified.topojson", "AZE", "ADM2",
-    "geoBoundaries gbOpen AZE ADM2 (Wikipedia)", "CC BY-SA 3.0",
-)
-_ARM_ADM1 = _Source(
-    "geoBoundaries-ARM-ADM1_simplified.topojson", "ARM", "ADM1",
-    "geoBoundaries gbOpen ARM ADM1 (OpenStreetMap)", "ODbL 1.0",
-)
-_ARM_ADM0 = _Source(
-    "geoBoundaries-ARM-ADM0_simplified.topojson", "ARM", "ADM0",
-    "geoBoundaries gbOpen ARM ADM0 (OpenStreetMap)", "ODbL 1.0",
+# The shipped geography: geoBoundaries files in SOURCE_BOUNDARIES, curated with the gazetteer.
+_SHIPPED_FILES = (
+    "geoBoundaries-AZE-ADM2_simplified.topojson",
+    "geoBoundaries-ARM-ADM1_simplified.topojson",
+    "geoBoundaries-ARM-ADM0_simplified.topojson",
 )
 
 # AZE ADM2 labels two units "Lankaran District". This one is 2 km from the real Lankaran District
@@ -108,44 +100,148 @@ _ESTABLISHED = {
 }
 
 
+@dataclass
+class GeoBuild:
+    """What a build wrote and had to say: the files, counts, notes and warnings."""
+
+    paths: dict[str, Path]
+    metadata: dict
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build_geography(
+    files: Sequence[Path],
+    out_dir: Path,
+    options: Options = Options(),
+    border_files: Sequence[Path] = (),
+    tolerance_km: float | None = None,
+    rename: Mapping[str, str] | None = None,
+    extra_names: Callable[[str, str], Iterable[str]] | None = None,
+) -> GeoBuild:
+    """Build a geography folder in ``out_dir`` from boundary ``files`` (several countries and
+    levels may be combined; ``ADM0`` layers are country outlines) and optional user line layers.
+
+    ``rename`` (unit id → name) and ``extra_names`` (name, ISO3 → alternative names) carry
+    curation the files lack. Land borders are derived between every pair of neighbouring
+    countries (:func:`mapdata.borders.land_borders`).
+    """
+    started = time.perf_counter()
+    if not [f for f in files if not Path(f).name.endswith("-metaData.json")]:
+        raise GeoDataError("No boundary file given.")
+    tolerance = float(config.get("BORDER_TOLERANCE_KM") if tolerance_km is None else tolerance_km)
+    boundary_files = [Path(f) for f in files if not Path(f).name.endswith("-metaData.json")]  # read beside their file
+    read = [units for path in boundary_files for units in read_boundaries(path, options)]
+    build = GeoBuild({}, {}, [n for u in read for n in u.notes], [w for u in read for w in u.warnings])
+    units = pd.concat([u.frame for u in read], ignore_index=True)
+    if not (units["admin_level"] != "ADM0").any():
+        raise GeoDataError("Only country outlines (ADM0) given; add at least one file of regions (ADM1, ADM2, …).")
+    regions = _regions(units, rename or {}, extra_names, build)
+    metric = metric_crs(regions)
+    countries, outline_units = _countries(units)
+    lines = land_borders(countries, outline_units, tolerance, metric)
+    if len(countries) == 1:
+        build.notes.append(f"single-country geography ({countries['name'].item()}): land borders cannot be told "
+                           "from coast, so no border line is derived; border_km stays empty unless --border is given")
+    elif lines.empty:
+        build.notes.append(f"no two countries of the geography share a border within {tolerance:g} km; "
+                           "border_km stays empty unless --border is given")
+    for path in border_files:
+        extra, warnings = user_borders(Path(path))
+        lines = pd.concat([lines, extra], ignore_index=True) if len(lines) else extra
+        build.warnings.extend(warnings)
+    layers = {"regions": regions, "countries": countries, "border": lines}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    build.paths = {name: _write(frame, out_dir / f"{name}.geojson") for name, frame in layers.items()}
+    build.metadata = _metadata(read, regions, countries, lines, metric, build.notes)
+    build.paths["geography"] = _write_json(build.metadata, out_dir / METADATA)
+    build.seconds = time.perf_counter() - started
+    return build
+
+
 def build_geo(source_dir: Path | None = None, gazetteer: Path | None = None, out_dir: Path | None = None) -> dict[str, Path]:
-    """Build ``regions``, ``countries`` and ``border`` GeoJSON into ``out_dir``; return {layer: path}."""
+    """Build the shipped geography (``geo/``) from its geoBoundaries files; return {layer: path}."""
     source_dir = Path(source_dir or config.get("SOURCE_BOUNDARIES"))
     gazetteer = Path(gazetteer or config.get("SOURCE_GAZETTEER"))
-    out_dir = Path(out_dir or config.get("GEO_DIR"))
-    _check_sources([source_dir / s.file for s in (_AZE_ADM2, _ARM_ADM1, _ARM_ADM0)] + [gazetteer])
+    files = [source_dir / name for name in _SHIPPED_FILES]
+    _check_sources(files + [gazetteer])
+    alt = _alt_names(_read_gazetteer(gazetteer))
 
-    aze = _read_source(source_dir, _AZE_ADM2)
-    arm1 = _read_source(source_dir, _ARM_ADM1)
-    arm0 = _read_source(source_dir, _ARM_ADM0)
-    alt_names = _alt_names(_read_gazetteer(gazetteer))
+    def shipped_names(name: str, iso3: str) -> list[str]:
+        if iso3 == "ARM":  # provinces: "<name> Province", the gazetteer's admin1 form; Yerevan is a city
+            return [f"{name} Province"] if name != "Yerevan" else []
+        return list(alt.get(name, []))
 
-    layers = {
-        "regions": _regions(aze, arm1, alt_names),
-        "countries": _countries(aze, arm0),
-        "border": _border(arm0, aze, float(config.get("BORDER_TOLERANCE_KM")), config.get("METRIC_CRS")),
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {name: _write(frame, out_dir / f"{name}.geojson") for name, frame in layers.items()}
+    build = build_geography(files, Path(out_dir or config.get("GEO_DIR")), rename=_RENAMED, extra_names=shipped_names)
+    return build.paths
 
 
 def load_regions(path: Path | None = None) -> gpd.GeoDataFrame:
-    """Read the shipped regions layer (AZE districts and ARM provinces) in EPSG:4326."""
+    """Read a geography's regions layer (default: the ``GEO_DIR`` setting's) in EPSG:4326."""
     frame = _load("regions", path, _REGION_COLUMNS)
     frame["names_alt"] = frame["names_alt"].fillna("")
     return frame
 
 
 def load_countries(path: Path | None = None) -> gpd.GeoDataFrame:
-    """Read the shipped countries layer (Armenia, Azerbaijan) in EPSG:4326."""
+    """Read a geography's country outlines in EPSG:4326."""
     return _load("countries", path, _COUNTRY_COLUMNS)
 
 
 def load_border(path: Path | None = None) -> gpd.GeoDataFrame:
-    """Read the shipped Armenia–Azerbaijan border line in EPSG:4326."""
+    """Read a geography's border lines (land borders and user lines; may be empty) in EPSG:4326."""
     frame = _load("border", path, _BORDER_COLUMNS)
     frame["tolerance_km"] = frame["tolerance_km"].astype(float)
     return frame
+
+
+def load_metadata(path: Path | None = None) -> dict:
+    """Read a geography's ``geography.json`` (countries, levels, metric CRS, borders, credits)."""
+    path = Path(path) if path else config.get("GEO_DIR") / METADATA
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GeoDataError(f"Geography metadata not found at {path}; build the folder with `mapdata geo build`.") from None
+    except (OSError, ValueError) as exc:
+        raise GeoDataError(f"Cannot read geography metadata {path}: {exc}") from exc
+
+
+def describe_borders(meta: dict | None = None) -> str:
+    """What ``border_km`` measures in the geography ``meta`` (default: the configured one): its
+    border lines and their lengths, or why there are none."""
+    meta = load_metadata() if meta is None else meta
+    lines = meta.get("borders", [])
+    if not lines:
+        return "No border line in this geography: " + (meta.get("border_note") or "border_km is empty") + "."
+    listed = "; ".join(f"{line['name']}, {line['km']:,} km" for line in lines)
+    return f"border_km is the distance to the nearest of these border lines: {listed}."
+
+
+def metric_crs(regions: gpd.GeoDataFrame) -> str:
+    """The projected CRS (metres) for distances and buffers over ``regions``: the
+    ``METRIC_CRS`` setting when set, else the WGS84 UTM zone of the centre of their bounds."""
+    override = config.get("METRIC_CRS")
+    if override:
+        return override
+    if len(regions) == 0:
+        raise GeoDataError("No regions to choose a metric CRS for; set MAPDATA_METRIC_CRS.")
+    lonlat = regions if regions.crs is None or regions.crs.equals(CRS) else regions.to_crs(CRS)
+    x0, y0, x1, y1 = lonlat.total_bounds
+    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    zone = min(int((lon + 180) // 6) + 1, 60)
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
+def check_geography(folder: Path) -> Path:
+    """``folder`` if it holds a geography (its three layers); GeoDataError saying how to build one."""
+    folder = Path(folder)
+    missing = [f"{layer}.geojson" for layer in LAYERS if not (folder / f"{layer}.geojson").is_file()]
+    if missing:
+        raise GeoDataError(f"{folder} is not a geography folder (missing {', '.join(missing)}); "
+                           "build one with `mapdata geo build FILE... -o DIR`.")
+    return folder
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -160,21 +256,6 @@ def _check_sources(paths: list[Path]) -> None:
         )
 
 
-def _read_source(source_dir: Path, src: _Source) -> gpd.GeoDataFrame:
-    """Read one geoBoundaries TopoJSON; the files carry no CRS member, they are WGS84 lon/lat."""
-    path = source_dir / src.file
-    try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise GeoDataError(f"Cannot read boundary source {path}: {exc}") from exc
-    missing = {"shapeName", "shapeID"} - set(frame.columns)
-    if missing or frame.empty:
-        raise GeoDataError(f"Boundary source {path} has no features or lacks {sorted(missing)}.")
-    frame = frame.set_crs(CRS, allow_override=True)
-    frame["geometry"] = shapely.make_valid(frame.geometry.values)
-    return frame[["shapeID", "shapeName", "geometry"]]
-
-
 def _read_gazetteer(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = {"place_id", "name_en", "names_alt", "admin1"} - set(frame.columns)
@@ -184,11 +265,11 @@ def _read_gazetteer(path: Path) -> pd.DataFrame:
 
 
 def _load(layer: str, path: Path | None, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Read a layer file and check its columns; the shipped layers (no ``path``) are read once per
-    process and file version, each caller getting its own copy."""
+    """Read a layer file and check its columns; the configured geography's layers (no ``path``)
+    are read once per process and file version, each caller getting its own copy."""
     shipped = path is None
     path = Path(path) if path else config.geo_path(layer)
-    hint = "run `mapdata build-geo` to (re)build it"
+    hint = "build the geography with `mapdata geo build` (the shipped one: `mapdata build-geo`)"
     if not path.is_file():
         raise GeoDataError(f"Boundary layer '{layer}' not found at {path}; {hint}.")
     if not shipped:
@@ -206,6 +287,8 @@ def _read_layer(layer: str, path: Path, columns: tuple[str, ...], hint: str) -> 
         frame = gpd.read_file(path)
     except Exception as exc:
         raise GeoDataError(f"Cannot read boundary layer '{layer}' at {path} ({exc}); {hint}.") from exc
+    if frame.empty:  # GeoJSON keeps no columns without features (a geography without border lines)
+        frame = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=frame.crs)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise GeoDataError(f"Boundary layer '{layer}' at {path} lacks column(s) {missing}; {hint}.")
@@ -230,7 +313,7 @@ def _alt_names(gazetteer: pd.DataFrame) -> dict[str, list[str]]:
     return names
 
 
-def _join_names(name_en: str, candidates: list[str]) -> str:
+def _join_names(name_en: str, candidates: Iterable[str]) -> str:
     """Unique names in order, without the region's own name or its bare stem ("Kalbajar")."""
     own = {name_en.casefold(), name_en.rsplit(" ", 1)[0].casefold()}
     seen: list[str] = []
@@ -240,63 +323,68 @@ def _join_names(name_en: str, candidates: list[str]) -> str:
     return "|".join(seen)
 
 
-def _regions(aze: gpd.GeoDataFrame, arm1: gpd.GeoDataFrame, alt: dict[str, list[str]]) -> gpd.GeoDataFrame:
-    parts = []
-    for frame, src in ((aze, _AZE_ADM2), (arm1, _ARM_ADM1)):
-        names = frame["shapeID"].map(_RENAMED).fillna(frame["shapeName"])
-        alt_for = (lambda n: [f"{n} Province"] if n != "Yerevan" else []) if src.iso3 == "ARM" else alt.get
-        parts.append(gpd.GeoDataFrame({
-            "region_id": frame["shapeID"],
-            "name_en": names,
-            "names_alt": [_join_names(n, alt_for(n) or []) for n in names],
-            "country_iso3": src.iso3,
-            "admin_level": src.level,
-            "source": src.source,
-            "licence": src.licence,
-        }, geometry=frame.geometry.values, crs=CRS))
-    regions = pd.concat(parts, ignore_index=True)
-    duplicated = regions.loc[regions.duplicated(["country_iso3", "name_en"]), "name_en"].tolist()
+def _regions(units: gpd.GeoDataFrame, rename: Mapping[str, str],
+             extra_names: Callable[[str, str], Iterable[str]] | None, build: GeoBuild) -> gpd.GeoDataFrame:
+    """Every unit below country level, renamed where curated, with its alternative names; sorted by
+    country, finest level first, name and id."""
+    frame = units[units["admin_level"] != "ADM0"].rename(columns={"unit_id": "region_id"})
+    names = pd.Series([rename.get(rid, name) for rid, name in zip(frame["region_id"], frame["name_en"])], index=frame.index, dtype=object)
+    alt = [_join_names(name, [*filter(None, given.split("|")), *(extra_names(name, iso3) if extra_names else ())])
+           for name, given, iso3 in zip(names, frame["names_alt"], frame["country_iso3"])]
+    regions = frame.assign(name_en=names, names_alt=alt)[[*_REGION_COLUMNS, "geometry"]]
+    duplicated = regions.loc[regions.duplicated(["region_id"]), "region_id"].tolist()
     if duplicated:
-        raise GeoDataError(f"Region names not unique after cleaning: {duplicated}.")
-    return regions.sort_values(["country_iso3", "name_en", "region_id"], ignore_index=True)
+        raise GeoDataError(f"Region ids not unique: {duplicated[:10]}; give --id-column with a unique column.")
+    repeated = regions.loc[regions.duplicated(["country_iso3", "admin_level", "name_en"], keep=False)]
+    for (iso3, level), group in repeated.groupby(["country_iso3", "admin_level"]):
+        build.warnings.append(f"{iso3} {level}: {group['name_en'].nunique()} name(s) used by more than one unit "
+                              f"({', '.join(sorted(set(group['name_en']))[:5])}…); a filter by such a name selects all of them")
+    # Within a country the finest level comes first: where levels overlap, the join takes the first region.
+    depth = -regions["admin_level"].str[3:].astype(int)
+    order = regions.assign(_depth=depth).sort_values(["country_iso3", "_depth", "name_en", "region_id"]).index
+    return gpd.GeoDataFrame(regions.loc[order].reset_index(drop=True), crs=CRS)
 
 
-def _countries(aze: gpd.GeoDataFrame, arm0: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Armenia from its ADM0 outline; Azerbaijan as the union of its districts (exclaves kept)."""
-    azerbaijan = shapely.make_valid(shapely.union_all(aze.geometry.values))
-    armenia = shapely.make_valid(shapely.union_all(arm0.geometry.values))
-    return gpd.GeoDataFrame({
-        "iso3": ["ARM", "AZE"],
-        "name": ["Armenia", "Azerbaijan"],
-        "source": [_ARM_ADM0.source, _AZE_ADM2.source + ", districts dissolved"],
-        "licence": [_ARM_ADM0.licence, _AZE_ADM2.licence],
-    }, geometry=[armenia, azerbaijan], crs=CRS)
+def _countries(units: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
+    """One outline per country: its ADM0 layer when given, else the union of its coarsest units
+    (exclaves kept); and per country the units the outline was made from."""
+    rows, made_from = [], {}
+    for iso3, own in units.groupby("country_iso3", sort=True):
+        levels = sorted(own["admin_level"].unique(), key=lambda level: int(level[3:]))
+        parts = own[own["admin_level"] == levels[0]]
+        outline = shapely.make_valid(shapely.union_all(parts.geometry.values))
+        source = parts["source"].iloc[0] + ("" if levels[0] == "ADM0" else f", {levels[0]} units dissolved")
+        rows.append({"iso3": iso3, "name": country_name(iso3), "source": source,
+                     "licence": parts["licence"].iloc[0], "geometry": outline})
+        made_from[iso3] = parts
+    return gpd.GeoDataFrame(rows, columns=[*_COUNTRY_COLUMNS, "geometry"], geometry="geometry", crs=CRS), made_from
 
 
-def _border(arm0: gpd.GeoDataFrame, aze: gpd.GeoDataFrame, tolerance_km: float, metric_crs: str) -> gpd.GeoDataFrame:
-    """The part of Armenia's outline within ``tolerance_km`` of any Azerbaijani district.
-
-    The buffer is computed in the metric CRS and brought back to lon/lat, so the line keeps the
-    outline's own vertices; pieces shorter than 1 km (spurs at the tri-points) are dropped.
-    """
-    outline = shapely.union_all(arm0.geometry.values).boundary
-    aze_metric = shapely.union_all(aze.to_crs(metric_crs).geometry.values)
-    near = gpd.GeoSeries([aze_metric.buffer(tolerance_km * 1000)], crs=metric_crs).to_crs(CRS).iloc[0]
-    merged = shapely.line_merge(shapely.intersection(outline, near))
-    pieces = [g for g in getattr(merged, "geoms", [merged]) if isinstance(g, shapely.LineString)]
-    lengths = gpd.GeoSeries(pieces, crs=CRS).to_crs(metric_crs).length / 1000
-    kept = [p for p, km in sorted(zip(pieces, lengths), key=lambda t: -t[1]) if km >= _MIN_BORDER_PIECE_KM]
-    if not kept:
-        raise GeoDataError(f"No border found within {tolerance_km} km; check BORDER_TOLERANCE_KM and the sources.")
-    source = (
-        f"{_ARM_ADM0.source} outline within {tolerance_km:g} km of {_AZE_ADM2.source}"
-    )
-    return gpd.GeoDataFrame({
-        "name": [_BORDER_NAME],
-        "tolerance_km": [tolerance_km],
-        "source": [source],
-        "licence": [_BORDER_LICENCE],
-    }, geometry=[shapely.MultiLineString(kept)], crs=CRS)
+def _metadata(read: list[Units], regions: gpd.GeoDataFrame, countries: gpd.GeoDataFrame,
+              lines: gpd.GeoDataFrame, metric: str, notes: list[str]) -> dict:
+    """The small description of a geography the app, the exports and the credits are made from."""
+    sources = sorted({(u.label, u.layout, src, lic, len(u.frame))
+                      for u in read for src, lic in {(s, l) for s, l in zip(u.frame["source"], u.frame["licence"])}})
+    derived = lines["tolerance_km"].notna()  # land borders derive from the outlines credited already
+    given = zip(lines.loc[~derived, "source"], lines.loc[~derived, "licence"])
+    credits = sorted({f"{src}: {lic}" for _, _, src, lic, _ in sources} | {f"{src}: {lic}" for src, lic in given})
+    levels = regions.groupby("country_iso3")["admin_level"].agg(lambda s: sorted(set(s))).to_dict()
+    borders = [{"name": name, "km": round(float(_GEOD.geometry_length(geom)) / 1000, 1)}
+               for name, geom in zip(lines["name"], lines.geometry)]
+    return {
+        "name": " and ".join(countries["name"]) if len(countries) <= 2 else f"{len(countries)} countries",
+        "countries": [{"iso3": iso3, "name": name} for iso3, name in zip(countries["iso3"], countries["name"])],
+        "levels": levels,
+        "regions": len(regions),
+        "bounds": [round(float(v), _PRECISION) for v in regions.total_bounds],
+        "metric_crs": metric,
+        "borders": borders,
+        "border_note": next((n for n in notes if "border" in n), "") if not borders else "",
+        "sources": [{"file": label, "layout": layout, "source": src, "licence": lic, "features": n}
+                    for label, layout, src, lic, n in sources],
+        "licence_unknown": any(LICENCE_UNKNOWN in credit for credit in credits),
+        "credits": credits,
+    }
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -304,13 +392,24 @@ def _border(arm0: gpd.GeoDataFrame, aze: gpd.GeoDataFrame, tolerance_km: float, 
 
 def _write(frame: gpd.GeoDataFrame, path: Path) -> Path:
     """Write GeoJSON with fixed precision and no timestamps; atomically replace ``path``."""
-    frame = frame.copy()
-    frame["geometry"] = shapely.set_precision(frame.geometry.values, _GRID)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
+    if frame.empty:  # GDAL writes an empty layer with a CRS member; RFC 7946 wants none
+        tmp.write_text(_compact({"type": "FeatureCollection", "name": path.stem, "features": []}), encoding="utf-8")
+        tmp.replace(path)
+        return path
+    frame = frame.copy()
+    frame["geometry"] = shapely.set_precision(frame.geometry.values, _GRID)
     frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=path.stem,
                   RFC7946="YES", COORDINATE_PRECISION=_PRECISION, WRITE_BBOX="NO")
     tmp.write_text(_compact(json.loads(tmp.read_text(encoding="utf-8"))), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _write_json(data: dict, path: Path) -> Path:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
 
@@ -320,4 +419,4 @@ def _compact(collection: dict) -> str:
     dump = lambda obj: json.dumps(obj, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
     head = dump({k: v for k, v in collection.items() if k != "features"})[:-1]
     features = ",\n".join(dump(f) for f in collection["features"])
-    return f'{head},"features":[\n{features}\n]}}\n'
+    return f'{head},"features":[\n{features}\n]}}\n' if features else f'{head},"features":[]}}\n'

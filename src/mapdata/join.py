@@ -1,12 +1,14 @@
 """Spatial join: which region each event lies in, how it was matched, and its distance to the
-state border.
+nearest border line of the geography.
 
 A point inside a region polygon is matched ``inside``. A point in no polygon (gaps between two
 countries' boundary sources, or a meeting far away) gets the nearest region only if it lies
 within ``NEAREST_TOLERANCE_KM``, flagged ``nearest``; otherwise it is ``outside``. Where two
 sources' polygons overlap, the region of the reported country is preferred. Distances are
-computed in a metric CRS (``METRIC_CRS``) and, for accuracy far from that projection's zone,
-measured on the ellipsoid between the point and its nearest border point.
+computed in the geography's metric CRS (:func:`mapdata.geo.metric_crs`: the UTM zone of its
+centre unless ``METRIC_CRS`` overrides it) and, for accuracy far from that projection's zone,
+measured on the ellipsoid between the point and its nearest border point. A geography without
+border lines gives an empty (NaN) ``border_km``, never a made-up distance.
 
 Speed: every step runs once per distinct coordinate (real data repeats reference points
 massively), found by hashing the coordinates. Point-in-polygon tests run on prepared polygons
@@ -30,6 +32,7 @@ from pyproj import Geod, Transformer
 
 from . import config, schema
 from .errors import GeoDataError
+from .geo import metric_crs
 from .names import country_iso3
 from .nearest import Segments, nearest_points
 from .points import first_positions, number_pairs
@@ -79,9 +82,10 @@ def join_regions(
     points = _distinct_points(joined)
     reported, reported_of = _reported_countries(joined)
     slim = regions[list(_REGION_COLUMNS) + ["geometry"]].reset_index(drop=True)
+    metric = metric_crs(regions)
     with ThreadPoolExecutor(max_workers=1) as pool:  # pyproj and numpy release the GIL: overlaps the matching
-        border_km = pool.submit(_border_km, points, joined.crs, border)
-        matches = _match_regions(points, slim, reported, tolerance)
+        border_km = pool.submit(_border_km, points, joined.crs, border, metric)
+        matches = _match_regions(points, slim, reported, tolerance, metric)
         pick = points.of * len(reported) + reported_of
         region = matches.region.ravel()[pick]
         for source, target in _REGION_COLUMNS.items():
@@ -135,7 +139,8 @@ def _reported_countries(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarra
     return codes, iso_of_name[name_of] if len(name_of) else np.zeros(0, dtype=np.int64)
 
 
-def _match_regions(points: _Points, regions: gpd.GeoDataFrame, reported: np.ndarray, tolerance_km: float) -> _Matches:
+def _match_regions(points: _Points, regions: gpd.GeoDataFrame, reported: np.ndarray, tolerance_km: float,
+                   metric: str) -> _Matches:
     """Region, match kind and mismatch flag of every distinct point, for every reported country."""
     country = regions["country_iso3"].to_numpy(dtype=object)
     point, row = _inside(points.x, points.y, regions.geometry.to_numpy())
@@ -144,7 +149,7 @@ def _match_regions(points: _Points, regions: gpd.GeoDataFrame, reported: np.ndar
     match[point] = _INSIDE
     rest = np.flatnonzero(match == _OUTSIDE)
     if len(rest) and tolerance_km > 0:
-        near_point, near_row = _nearest(points.x[rest], points.y[rest], regions, tolerance_km)
+        near_point, near_row = _nearest(points.x[rest], points.y[rest], regions, tolerance_km, metric)
         region[rest[near_point]] = near_row[:, None]
         match[rest[near_point]] = _NEAREST
     return _Matches(region, _differs(region, country, reported) | elsewhere, match)
@@ -201,9 +206,10 @@ def _inside(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> tuple[np.ndar
     return point[order], row[order]
 
 
-def _nearest(x: np.ndarray, y: np.ndarray, regions: gpd.GeoDataFrame, tolerance_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (point, region row) for the points within ``tolerance_km`` of a region (the first of equally near ones)."""
-    metric = config.get("METRIC_CRS")
+def _nearest(x: np.ndarray, y: np.ndarray, regions: gpd.GeoDataFrame, tolerance_km: float,
+             metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (point, region row) for the points within ``tolerance_km`` of a region (the first of
+    equally near ones), measured in the ``metric`` CRS."""
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=regions.crs).to_crs(metric)
     near = gpd.sjoin_nearest(points, regions[["geometry"]].to_crs(metric), how="inner", max_distance=tolerance_km * 1000.0)
     near = near[~near.index.duplicated(keep="first")]
@@ -216,12 +222,11 @@ def _strings_by_row(values: pd.Series, row: np.ndarray) -> pd.api.extensions.Ext
     return table.take(np.where(row < 0, len(values), row))
 
 
-def _border_km(points: _Points, crs, border: gpd.GeoDataFrame | None) -> np.ndarray:
+def _border_km(points: _Points, crs, border: gpd.GeoDataFrame | None, metric: str) -> np.ndarray:
     """Ellipsoidal distance in km (3 decimals) from each distinct point to its nearest border point,
     the nearest point being found in the metric CRS; NaN without a border."""
     if border is None or len(border) == 0 or len(points.x) == 0:
         return np.full(len(points.x), np.nan)
-    metric = config.get("METRIC_CRS")
     segments = _segments(border.to_crs(metric).geometry.to_numpy())
     px, py = Transformer.from_crs(crs, metric, always_xy=True).transform(points.x, points.y)
     nx, ny = nearest_points(np.asarray(px), np.asarray(py), segments)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from os import PathLike
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +25,7 @@ from geopandas.array import GeometryArray
 
 from . import formats, schema
 from .dates import parse_dates
+from .gazetteers import UserGazetteer
 from .geocode import Gazetteer, geocode_missing
 from .points import number_pairs, shared_points
 from .read import Source, read_text_table, source_label
@@ -41,7 +43,8 @@ class Loaded:
 
 
 def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
-                geocode: bool | Gazetteer = True, date_format: str | None = None, sheet: str | None = None) -> Loaded:
+                geocode: bool | Gazetteer = True, date_format: str | None = None, sheet: str | None = None,
+                gazetteers: Sequence[UserGazetteer] = ()) -> Loaded:
     """Read an events file, convert it to the mapdata schema, geocode, validate; see :class:`Loaded`.
 
     ``source`` is a path, raw bytes or a binary/text file object; ``name`` labels it in
@@ -51,7 +54,9 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     header) or a name in :data:`mapdata.formats.FORMATS` ("mapdata", "acled", "ucdp", "mapping"
     with ``mapping``, a dict or a JSON/TOML file; giving ``mapping`` implies "mapping").
     ``geocode`` places rows that name a place but have no coordinates (``True``: the default
-    gazetteer; a :class:`~mapdata.geocode.Gazetteer`; ``False``: off). Dates are read in one
+    gazetteer of the rows' countries, with the user ``gazetteers``
+    (:func:`mapdata.gazetteers.read_gazetteer`); a :class:`~mapdata.geocode.Gazetteer`; ``False``:
+    off). Dates are read in one
     form per column, chosen from its values (:mod:`mapdata.dates`), or in ``date_format`` (a
     strptime pattern, or "excel").
     """
@@ -62,7 +67,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     frame, date_forms = _read_dates(frame, date_format, label)
     geocoding = pd.DataFrame()
     if geocode:
-        frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None)
+        frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None, user=gazetteers)
     parsed, problems = validate(frame, date_forms)
     rejected = rejected_table(problems + broken, frame, label)
     good, bad_rows = _good_rows(frame.assign(**parsed), rejected)

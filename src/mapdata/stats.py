@@ -108,19 +108,15 @@ def outside_count(events: pd.DataFrame) -> int:
     return int((events["region_match"] == "outside").sum())
 
 
-def view_bounds(events: pd.DataFrame, regions: pd.DataFrame, border: pd.DataFrame | None = None,
-                pad: float = 0.25) -> list[list[float]]:
-    """[[south, west], [north, east]] of the first map view: the state border when there is one,
-    else the events inside the boundary layer, else the layer itself.
+def view_bounds(events: pd.DataFrame, regions: pd.DataFrame, pad: float = 0.25) -> list[list[float]]:
+    """[[south, west], [north, east]] of the first map view: the events inside the geography (in
+    or near one of its regions), else the geography's regions.
 
     Far-away events (a meeting in Brussels, or in the capital) still count everywhere, but do not
-    pull the first view away from the border region.
+    pull the first view away from the geography; nothing fixes the view to one region of the world.
     """
-    if border is not None and len(border) and not border.geometry.is_empty.all():
-        west, south, east, north = border.total_bounds
-    else:
-        local = events[events["region_match"].isin(["inside", "nearest"])] if "region_match" in events else events.iloc[0:0]
-        west, south, east, north = (local if len(local) else regions).total_bounds
+    local = events[events["region_match"].isin(["inside", "nearest"])] if "region_match" in events else events.iloc[0:0]
+    west, south, east, north = (local if len(local) else regions).total_bounds
     return [[south - pad, west - pad], [north + pad, east + pad]]
 
 

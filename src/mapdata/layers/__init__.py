@@ -16,7 +16,7 @@ the two documented subclasses of folium classes.
 """
 
 from mapdata.layers.basemap import base_map
-from mapdata.layers.border import BORDER_TOOLTIP, border_layer
+from mapdata.layers.border import border_layer, border_tooltip
 from mapdata.layers.canvas import GRID_TARGET_CELLS, grid_cells
 from mapdata.layers.heat import heat_layer
 from mapdata.layers.incidents import DETAIL_LIMIT, POINT_LIMIT, event_id_from_tooltip, in_view, incident_layer
@@ -33,8 +33,8 @@ from mapdata.layers.symbology import (
 )
 
 __all__ = [
-    "BACKGROUND", "BORDER_TOOLTIP", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
+    "BACKGROUND", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS",
-    "UNCERTAINTY_RADIUS_M", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
+    "UNCERTAINTY_RADIUS_M", "base_map", "border_layer", "border_tooltip", "details_html", "display_regions", "event_id_from_tooltip",
     "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer",
 ]

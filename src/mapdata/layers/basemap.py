@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import folium
+import geopandas as gpd
+import shapely
 from branca.element import Element
 
 from mapdata import credits
 from mapdata.layers import symbology as sym
-from mapdata.layers.elements import Attribution, ZoomableMap
-from mapdata.layers.frames import check_bounds
+from mapdata.layers.elements import Attribution, RawScriptGeoJson, ZoomableMap
+from mapdata.layers.frames import check_bounds, geometry_json
 
 
-def base_map(bounds: Sequence[float], tiles: bool = False) -> folium.Map:
+def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDataFrame | None = None) -> folium.Map:
     """An empty map fitted to ``bounds`` = (min lon, min lat, max lon, max lat), e.g. ``total_bounds``.
 
     Without tiles (default) the map has a plain background and needs no network at all; with
-    ``tiles=True`` it adds OpenStreetMap tiles and their attribution. The geoBoundaries
-    attribution is always shown. The page lets the reader zoom (:class:`ZoomableMap`).
+    ``tiles=True`` it adds OpenStreetMap tiles and their attribution. The credit of the
+    geography's boundary sources is always shown. The page lets the reader zoom (:class:`ZoomableMap`).
+    The outlines of ``countries`` (the geography's country layer), when given, are part of the
+    base map: they do not change with a filter, so a rerun does not send them again.
     """
     west, south, east, north = check_bounds(bounds)
     m = ZoomableMap(
@@ -30,6 +34,18 @@ def base_map(bounds: Sequence[float], tiles: bool = False) -> folium.Map:
         zoom_delta=0.5,
     )
     m.get_root().header.add_child(Element(f"<style>.leaflet-container {{ background: {sym.BACKGROUND}; }}</style>"))
-    Attribution(credits.BOUNDARIES_HTML).add_to(m)
+    Attribution(credits.boundaries_html()).add_to(m)
+    if countries is not None and len(countries):
+        _country_outlines(countries).add_to(m)
     m.fit_bounds([[south, west], [north, east]])
     return m
+
+
+def _country_outlines(countries: gpd.GeoDataFrame) -> RawScriptGeoJson:
+    """The countries' outlines as grey lines, simplified for drawing, not clickable."""
+    lines = shapely.simplify(shapely.boundary(countries.geometry.to_numpy()), sym.COUNTRY_SIMPLIFY_DEG)
+    collection = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"style": dict(sym.COUNTRY_STYLE)}, "geometry": geometry_json(g)}
+        for g in lines if g is not None and not g.is_empty
+    ]}
+    return RawScriptGeoJson(collection, name="Countries", control=False, interactive=False)

@@ -1,4 +1,4 @@
-"""The state border line."""
+"""The border lines of the geography (land borders between its countries, lines added with --border)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from mapdata.layers import symbology as sym
 from mapdata.layers.elements import RawScriptGeoJson
 from mapdata.layers.frames import check_frame, geometry_json
 
-BORDER_TOOLTIP = "Armenia–Azerbaijan state border (derived from geoBoundaries)"
+def border_tooltip(border: gpd.GeoDataFrame) -> str:
+    """What the border lines are, from their own names (e.g. "Armenia–Azerbaijan state border (derived)")."""
+    names = list(dict.fromkeys(border["name"].dropna().astype(str))) if "name" in border else []
+    return "; ".join(names) or "Border line"
 
 
-def border_layer(border: gpd.GeoDataFrame, name: str = "State border") -> folium.FeatureGroup:
-    """The Armenia–Azerbaijan state border as a dark dash-dot line with a tooltip."""
+def border_layer(border: gpd.GeoDataFrame, name: str = "Border lines") -> folium.FeatureGroup:
+    """The geography's border lines as dark dash-dot lines with a tooltip naming them."""
     border = check_frame(border, (), "border")
     group = folium.FeatureGroup(name=name)
     collection = {
@@ -23,5 +26,5 @@ def border_layer(border: gpd.GeoDataFrame, name: str = "State border") -> folium
             for g in border.geometry if g is not None and not g.is_empty
         ],
     }
-    RawScriptGeoJson(collection, name=name, control=False, tooltip=folium.Tooltip(BORDER_TOOLTIP, sticky=True)).add_to(group)
+    RawScriptGeoJson(collection, name=name, control=False, tooltip=folium.Tooltip(border_tooltip(border), sticky=True)).add_to(group)
     return group

@@ -60,6 +60,10 @@ CHOROPLETH_COLOURS: tuple[str, ...] = ("#D9D9D9", "#BDBDBD", "#969696", "#636363
 CHOROPLETH_FILL_OPACITY = 0.55
 REGION_OUTLINE: dict[str, float | str] = {"color": "#6B6B6B", "weight": 1, "opacity": 0.8, "fillOpacity": 0}
 BORDER_STYLE: dict[str, float | str] = {"color": "#1A1A1A", "weight": 2.5, "opacity": 0.9, "dashArray": "10 4 2 4"}
+COUNTRY_STYLE: dict[str, float | str | bool] = {"color": "#4D4D4D", "weight": 1.8, "opacity": 0.8, "fill": False}
+"""Country outlines of the geography: drawn on the base map under every layer, not clickable."""
+COUNTRY_SIMPLIFY_DEG = 0.002
+"""Outlines are simplified to about 200 m for drawing (the join uses the full regions)."""
 BACKGROUND = "#F4F2EC"
 LEGEND_GREY = "#555555"
 """Colour of the legend's symbols that explain size and precision rather than type."""
