@@ -84,16 +84,18 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     groups = [
         layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
+        *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
         layers.incident_layer(drawn),
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
     result = st_folium(
-        layers.base_map((west, south, east, north), tiles=view["tiles"]), feature_group_to_add=groups,
+        layers.add_draw_control(layers.base_map((west, south, east, north), tiles=view["tiles"])), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),
-        returned_objects=["last_object_clicked_tooltip"] + (["bounds"] if many else []),
+        returned_objects=["last_object_clicked_tooltip", "last_active_drawing"] + (["bounds"] if many else []),
         key=ui.Key.MAP, height=620, use_container_width=True,
     )
+    ui.take_drawn_area((result or {}).get("last_active_drawing"))
     _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))
 
 

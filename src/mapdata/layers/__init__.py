@@ -8,6 +8,7 @@ render them with ``m.get_root().render()``. One module per layer kind:
 * :mod:`~mapdata.layers.regions` — outlines and the grey choropleth; :mod:`~mapdata.layers.border`;
 * :mod:`~mapdata.layers.incidents` — the incident layer, which picks single markers with popups,
   canvas points or grid cells (:mod:`~mapdata.layers.canvas`) by the number of events;
+* :mod:`~mapdata.layers.area` — the toolbar that draws the area filter and the active area's outline;
 * :mod:`~mapdata.layers.heat`; :mod:`~mapdata.layers.legend`; :mod:`~mapdata.layers.popups`.
 
 Every colour, radius and stroke style is in :mod:`~mapdata.layers.symbology`, which the legends
@@ -15,6 +16,7 @@ read and the browser gets as JSON. :mod:`~mapdata.layers.elements` holds our fol
 the two documented subclasses of folium classes.
 """
 
+from mapdata.layers.area import add_draw_control, area_layer
 from mapdata.layers.basemap import base_map
 from mapdata.layers.border import BORDER_TOOLTIP, border_layer
 from mapdata.layers.canvas import GRID_TARGET_CELLS, grid_cells
@@ -35,6 +37,6 @@ from mapdata.layers.symbology import (
 __all__ = [
     "BACKGROUND", "BORDER_TOOLTIP", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS",
-    "UNCERTAINTY_RADIUS_M", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
+    "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
     "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer",
 ]

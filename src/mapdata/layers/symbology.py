@@ -60,6 +60,9 @@ CHOROPLETH_COLOURS: tuple[str, ...] = ("#D9D9D9", "#BDBDBD", "#969696", "#636363
 CHOROPLETH_FILL_OPACITY = 0.55
 REGION_OUTLINE: dict[str, float | str] = {"color": "#6B6B6B", "weight": 1, "opacity": 0.8, "fillOpacity": 0}
 BORDER_STYLE: dict[str, float | str] = {"color": "#1A1A1A", "weight": 2.5, "opacity": 0.9, "dashArray": "10 4 2 4"}
+AREA_STYLE: dict[str, float | str | bool] = {"color": "#1A1A1A", "weight": 2, "opacity": 0.9, "dashArray": "6 4",
+                                             "fillColor": "#1A1A1A", "fillOpacity": 0.04}
+"""Outline of the area filter, while it is drawn and once it filters."""
 BACKGROUND = "#F4F2EC"
 LEGEND_GREY = "#555555"
 """Colour of the legend's symbols that explain size and precision rather than type."""
