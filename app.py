@@ -21,14 +21,16 @@ def map_page(ctx: ui.Context) -> None:
                  "from the npm registry into static/vendor/), then reload.")
         return
     assets.use_local_assets()
-    controls = st.columns([1.6, 0.9, 0.9, 1, 1.3])
+    controls = st.columns([1.6, 0.9, 0.9, 1, 1, 1.3])
     shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
                                           key=ui.Key.SHADE, bind="query-params") or "none"
     heat = controls[1].toggle("Heat map", key=ui.Key.HEAT, help="Density of the filtered events, on top of the markers.")
     tiles = controls[2].toggle("OSM tiles", key=ui.Key.TILES, help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
     whole = controls[3].toggle("Fit all events", key=ui.Key.FIT_ALL,
                                help="The first view fits the border region; far-away events (meetings abroad) still count.")
-    step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
+    aggregate = controls[4].toggle("Grid cells", key=ui.Key.AGGREGATE,
+                                   help=f"Count the events in grid cells instead of drawing each one (always above {layers.WEBGL_LIMIT:,}).")
+    step = controls[5].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
 
     head = stats.headline(ctx.selected)
     windows = stats.time_windows(head.first, head.last, step) if head.first else []
@@ -38,7 +40,7 @@ def map_page(ctx: ui.Context) -> None:
         playing = st.session_state.get(ui.Key.PLAYING, False)
         player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key=ui.Key.PLAY)
     st.session_state[ui.Key.TICKED] = False
-    view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows)
+    view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows, aggregate=aggregate)
     st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get(ui.Key.PLAYING) else None)(ctx, view)
 
 
@@ -72,12 +74,13 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
     data = ctx.data
     (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions, data.border)
-    many = len(shown) > layers.POINT_LIMIT  # grid cells; single incidents again once the visible area holds few enough
+    many = view["aggregate"] or len(shown) > layers.WEBGL_LIMIT  # grid cells; single incidents again once the visible area holds few enough
     drawn = layers.in_view(shown, (st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown
     if len(drawn) < len(shown):
         caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
     elif many:
-        caption += f" Grouped in grid cells (more than {layers.POINT_LIMIT:,}): zoom in or filter to see single incidents."
+        why = "as chosen" if view["aggregate"] else f"more than {layers.WEBGL_LIMIT:,}"
+        caption += f" Grouped in grid cells ({why}): zoom in or filter to see single incidents."
     st.caption(caption)
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
@@ -85,7 +88,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
         *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
-        layers.incident_layer(drawn),
+        layers.incident_layer(drawn, aggregate=many and len(drawn) == len(shown)),
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
@@ -96,7 +99,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         key=ui.Key.MAP, height=620, use_container_width=True,
     )
     ui.take_drawn_area((result or {}).get("last_active_drawing"))
-    _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))
+    _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip"), drawn))
 
 
 def _details(ctx: ui.Context, event_id: str | None) -> None:

@@ -39,7 +39,7 @@ class Key:
     UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
     SHADE, BIN = VIEW_KEYS  # bound to the URL: the Map's shading and the Timeline's bin (not filters)
-    HEAT, TILES, FIT_ALL, PLAY_STEP = "heat", "tiles", "fit_all", "play_step"
+    HEAT, TILES, FIT_ALL, AGGREGATE, PLAY_STEP = "heat", "tiles", "fit_all", "aggregate", "play_step"
     ANIMATE, PLAYING, PLAY, FRAME, TICKED, MAP = "animate", "playing", "play", "frame", "_ticked", "map"
     DRAWN, CLEAR_AREA = "_drawn", "clear_area"  # the map's last drawn shape (taken once), the sidebar's button
     STACK = "stack_"  # + the clicked event id: the picker of events stacked at one point

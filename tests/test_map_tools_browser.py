@@ -84,3 +84,52 @@ def test_drawing_a_rectangle_filters_like_the_library_and_clear_area_removes_it(
     page.wait_for_function("() => !new URLSearchParams(location.search).has('area')")
     wait_for_page(page)
     assert events_metric(page).inner_text() == f"{len(dataset.events):,}", "the drawing is taken once, not again after Clear area"
+
+
+def test_the_webgl_layer_draws_every_point_and_a_click_names_its_event(browser_and_server, dataset, tmp_path, monkeypatch):
+    """The layer alone on a page (the app uses it above POINT_LIMIT events; the embedded data has fewer)."""
+    import folium.plugins
+
+    from mapdata import assets, layers
+    from mapdata.layers.webgl import webgl_layer
+
+    for cls in (folium.Map, folium.plugins.HeatMap, folium.plugins.Draw):  # use_local_assets changes them for the process
+        monkeypatch.setattr(cls, "default_js", cls.default_js)
+        monkeypatch.setattr(cls, "default_css", cls.default_css)
+    browser, _ = browser_and_server
+    events = dataset.events
+    assets.use_local_assets(str(assets.asset_files()[0].parents[2]))  # file:// page: absolute local paths
+    m = layers.base_map((44.0, 38.5, 47.5, 41.5))
+    webgl_layer(events, "Incidents").add_to(m)
+    page_file = tmp_path / "webgl.html"
+    page_file.write_text(m.get_root().render(), encoding="utf-8")
+    context, elsewhere = browser.new_context(), []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                  else (elsewhere.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_function("() => window.webglPoints && window.webglPoints.drawn !== undefined")
+    count, drawn, failed = page.evaluate("() => [webglPoints.count, webglPoints.drawn, webglPoints.failed || null]")
+    assert failed is None and count == drawn == len(events)
+    painted = page.evaluate("""() => {
+        const gl = webglPoints._gl, w = gl.drawingBufferWidth, h = gl.drawingBufferHeight, px = new Uint8Array(4 * w * h);
+        gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
+        let n = 0; for (let i = 3; i < px.length; i += 4) { if (px[i] > 0) { n += 1; } }
+        return n;
+    }""")
+    assert painted > 100, "the points are on the canvas"
+    page.screenshot(path=str(SHOTS / "webgl-layer.png"))
+    row = int(events.index.get_indexer([events[events["geo_precision"] == 1].index[0]])[0])
+    x, y = page.evaluate(f"""() => {{
+        const ll = L.latLng({events['latitude'].iloc[row]}, {events['longitude'].iloc[row]});
+        const p = webglPoints._map.latLngToContainerPoint(ll), r = webglPoints._map.getContainer().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y];
+    }}""")
+    page.mouse.click(x, y)
+    tip = page.evaluate("() => webglPoints._marker && String(webglPoints._marker.getTooltip().getContent())")
+    assert tip and tip.startswith("#"), tip
+    picked = layers.event_id_from_tooltip(tip, events)
+    lon, lat = events.set_index("event_id").loc[picked, ["longitude", "latitude"]]
+    assert abs(lon - events["longitude"].iloc[row]) < 1e-3 and abs(lat - events["latitude"].iloc[row]) < 1e-3, (picked, row)
+    assert elsewhere == []
+    context.close()

@@ -55,6 +55,11 @@ CELL_STYLES: dict[str, dict[str, float | str | None]] = {
 }
 """Grid-cell circle style: ``vague`` when at least half of its events are region-only points."""
 
+WEBGL_POINT: dict[str, float] = {"size": 7, "ring": 0.32, "pick_px": 6}
+"""A WebGL point (many incidents, one by one): diameter in pixels, ring width as a share of the
+radius (fill opacity and ring opacity by precision come from :data:`PRECISION_STYLES`), and how
+near (pixels) a click must be to pick it."""
+
 CHOROPLETH_COLOURS: tuple[str, ...] = ("#D9D9D9", "#BDBDBD", "#969696", "#636363")
 """Grey ramp for region fills: no hue, so it never competes with the event-type colours."""
 CHOROPLETH_FILL_OPACITY = 0.55
@@ -82,7 +87,7 @@ def table() -> dict:
         "type_colours": TYPE_COLOURS, "other_type": OTHER_TYPE, "other_colour": OTHER_COLOUR,
         "no_figure_ring": NO_FIGURE_RING, "radius": RADIUS, "precision": PRECISION_STYLES,
         "uncertainty_radius_m": UNCERTAINTY_RADIUS_M, "uncertainty": UNCERTAINTY_STYLE,
-        "cell_radius": CELL_RADIUS, "cells": CELL_STYLES,
+        "cell_radius": CELL_RADIUS, "cells": CELL_STYLES, "webgl": WEBGL_POINT,
     }
 
 
