@@ -40,7 +40,7 @@ class Key:
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
     SHADE, BIN = VIEW_KEYS  # bound to the URL: the Map's shading and the Timeline's bin (not filters)
     HEAT, TILES, FIT_ALL, AGGREGATE, PLAY_STEP = "heat", "tiles", "fit_all", "aggregate", "play_step"
-    ANIMATE, PLAYING, PLAY, FRAME, TICKED, MAP = "animate", "playing", "play", "frame", "_ticked", "map"
+    ANIMATE, PLAYING, PLAY, PLAY_MODE, FRAME, TICKED, MAP = "animate", "playing", "play", "play_mode", "frame", "_ticked", "map"
     DRAWN, CLEAR_AREA = "_drawn", "clear_area"  # the map's last drawn shape (taken once), the sidebar's button
     STACK = "stack_"  # + the clicked event id: the picker of events stacked at one point
     REGION_TABLE, REGION_ORDER, REGION_SHADE, REGIONS_MAP = "region_table", "_region_order", "region_shade", "regions_map"

@@ -8,7 +8,7 @@ usual start) and naive (bench/naive_app.py) side by side.
 Page loads: the first page after the server started (its Python imports the libraries then), a
 new visitor (a fresh browser context, empty cache, on the running server) and a reload of the
 same page. "Drawn" = the moment the map iframe's Leaflet map first held the new markers (a fingerprint of its
-layers, polled every 50 ms), confirmed by the page script having finished and the fingerprint
+layers, polled every 50 ms; for the WebGL point layer, its count once drawn), confirmed by the page script having finished and the fingerprint
 staying the same for 300 ms afterwards (that confirmation wait is not counted). Each size starts a fresh
 server; the library's Arrow cache is warmed first, so page load = a cached load + first render.
 """
@@ -35,6 +35,7 @@ _FINGERPRINT = """() => {
     const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
     const w = f && f.contentWindow;
     if (!w || !w.map) { return null; }
+    if (w.webglPoints && w.webglPoints._map) { return w.webglPoints.drawn === undefined ? null : "gl:" + w.webglPoints.drawn; }
     let n = 0, s = 0;
     w.map.eachLayer((l) => { if (l._latlng) { n += 1; s += l._latlng.lat * (n % 7 + 1); } });
     return n ? n + ":" + s.toFixed(4) : null;

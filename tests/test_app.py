@@ -205,3 +205,18 @@ def test_every_sidebar_widget_keeps_its_value_on_every_page():
         assert not any("No precision level" in w.value for w in at.warning), page
         assert events_metric(at) == shown, page
         assert set(at.query_params) <= {f.key for f in FIELDS} | set(VIEW_KEYS), page
+
+
+def test_cumulative_playback_shows_everything_up_to_each_frame(data):
+    at = app()
+    at.toggle(key="animate").set_value(True).run()
+    at.segmented_control(key="play_mode").set_value("cumulative").run()
+    first = data.events["event_date"].min()
+    for frame in (0, 2, 5):
+        at.slider(key="frame").set_value(frame).run()
+        caption = next(c.value for c in at.caption if c.value.startswith(f"Up to window {frame + 1} of"))
+        end = (first.to_period("M") + frame).end_time.normalize()
+        upto = data.events[data.events["event_date"] <= end]
+        assert f"{first:%Y-%m-01} → {end:%Y-%m-%d} · {len(upto)} of 224 events" in caption, caption
+    at.segmented_control(key="play_mode").set_value("window").run()
+    assert any(c.value.startswith("Window 6 of") for c in at.caption)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+import pytest
+
 from mapdata import stats
 
 
@@ -111,3 +114,16 @@ def test_windows_count_in_every_period_they_overlap_and_fatalities_once(data_dir
     assert months["fatalities"].sum() == events["fatalities"].sum()
     assert stats.event_details(events, "UCDP-GED-800004")["Date"] == "2015-01-01 – 2015-12-31 (precision: range)"
     assert stats.event_details(events, "UCDP-GED-800001")["Date"] == "2015-05-11 (precision: day)"
+
+
+def test_a_frame_shows_its_window_or_everything_up_to_its_end(joined_events):
+    dates = joined_events["event_date"]
+    window = (dates.min().date(), (dates.min() + (dates.max() - dates.min()) / 2).date())
+    later = (window[1], dates.max().date())
+    moving = stats.frame_events(joined_events, later)
+    cumulative = stats.frame_events(joined_events, later, "cumulative")
+    assert len(moving) == int(dates.between(pd.Timestamp(later[0]), pd.Timestamp(later[1])).sum())
+    assert len(cumulative) == len(joined_events) > len(moving)
+    assert len(stats.frame_events(joined_events, window, "cumulative")) == int((dates <= pd.Timestamp(window[1])).sum())
+    with pytest.raises(ValueError, match="unknown playback mode 'loop'"):
+        stats.frame_events(joined_events, window, "loop")
