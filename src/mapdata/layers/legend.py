@@ -17,8 +17,9 @@ def legend_html() -> str:
     return legend_box("Incidents", incident_rows())
 
 
-def incident_rows() -> list[str]:
-    """Legend rows of the single-incident markers: one per event type, one per precision style, size."""
+def incident_rows(sized: bool = True) -> list[str]:
+    """Legend rows of the single-incident markers: one per event type, one per precision style, and
+    (``sized``: markers sized by fatalities) what size and the black ring mean."""
     filled = sym.PRECISION_STYLES[1]["fillOpacity"]
     rows = [legend_row(swatch(colour, fill=filled), html.escape(kind)) for kind, colour in sym.TYPE_COLOURS.items()]
     rows.append("<div style='margin-top:4px'><b>Location certainty</b></div>")
@@ -26,6 +27,8 @@ def incident_rows() -> list[str]:
         symbol = swatch(sym.LEGEND_GREY, fill=style["fillOpacity"], weight=style["weight"], dash=style.get("dashArray", ""),
                         halo=precision == 3)
         rows.append(legend_row(symbol, html.escape(schema.GEO_PRECISION_LABELS[precision])))
+    if not sized:
+        return rows
     rows += [
         "<div style='margin-top:4px'><b>Fatalities</b>: larger circle = more deaths</div>",
         legend_row(swatch(sym.LEGEND_GREY, fill=filled, ring=sym.NO_FIGURE_RING, r=sym.RADIUS["no_figure"]),

@@ -55,7 +55,7 @@ CELL_STYLES: dict[str, dict[str, float | str | None]] = {
 }
 """Grid-cell circle style: ``vague`` when at least half of its events are region-only points."""
 
-WEBGL_POINT: dict[str, float] = {"size": 7, "ring": 0.32, "pick_px": 6}
+WEBGL_POINT: dict[str, float] = {"size": 5, "ring": 0.4, "pick_px": 6}
 """A WebGL point (many incidents, one by one): diameter in pixels, ring width as a share of the
 radius (fill opacity and ring opacity by precision come from :data:`PRECISION_STYLES`), and how
 near (pixels) a click must be to pick it."""

@@ -34,15 +34,16 @@ WEBGL_POINTS_JS = sym.closed_over_table(
         var colours = Object.values(S.type_colours).concat([S.other_colour]).map(function(c) {
             return [1, 3, 5].map(function(i) { return parseInt(c.substr(i, 2), 16) / 255; });
         });
+        // colour and precision style per vertex (uniform arrays may be indexed there); the fragment
+        // shader only cuts the disc and picks fill or ring opacity: software GL pays per fragment
         var VS = "attribute vec2 a_pos; attribute float a_code; uniform vec4 u_view; uniform float u_size;"
-            + "varying float v_code; void main() { gl_Position = vec4(a_pos * u_view.xy + u_view.zw, 0.0, 1.0);"
-            + " gl_PointSize = u_size; v_code = a_code; }";
-        var FS = "precision mediump float; varying float v_code; uniform vec3 u_colours[8]; uniform vec3 u_style[4]; uniform float u_ring;"
-            + "void main() { float r = length(gl_PointCoord - 0.5) * 2.0; if (r > 1.0) { discard; }"
-            + " int t = int(floor(v_code / 4.0 + 0.01)); int p = int(mod(v_code + 0.01, 4.0)); vec3 c = u_colours[0];"
-            + " for (int i = 0; i < 8; i++) { if (i == t) { c = u_colours[i]; } }"
-            + " vec3 s = u_style[1]; for (int i = 1; i < 4; i++) { if (i == p) { s = u_style[i]; } }"
-            + " float a = r > 1.0 - u_ring ? s.y : s.x; if (a <= 0.0) { discard; } gl_FragColor = vec4(c * a, a); }";
+            + " uniform vec3 u_colours[8]; uniform vec2 u_style[4]; varying vec3 v_colour; varying vec2 v_style;"
+            + " void main() { gl_Position = vec4(a_pos * u_view.xy + u_view.zw, 0.0, 1.0); gl_PointSize = u_size;"
+            + " int t = int(floor(a_code / 4.0 + 0.01)); int p = int(mod(a_code + 0.01, 4.0));"
+            + " v_colour = u_colours[t]; v_style = u_style[p]; }";
+        var FS = "precision mediump float; varying vec3 v_colour; varying vec2 v_style; uniform float u_ring;"
+            + " void main() { vec2 q = gl_PointCoord - 0.5; float r2 = dot(q, q) * 4.0; if (r2 > 1.0) { discard; }"
+            + " float a = r2 > u_ring ? v_style.y : v_style.x; if (a <= 0.0) { discard; } gl_FragColor = vec4(v_colour * a, a); }";
         var Layer = L.Layer.extend({
             onAdd: function(map) {
                 this._map = map;
@@ -63,17 +64,17 @@ WEBGL_POINTS_JS = sym.closed_over_table(
                 this._buffer(pos, "a_pos", 2); this._buffer(new Float32Array(code), "a_code", 1);
                 var flat = []; for (var k = 0; k < 8; k++) { flat = flat.concat(colours[Math.min(k, colours.length - 1)]); }
                 gl.uniform3fv(gl.getUniformLocation(program, "u_colours"), flat);
-                var style = [0, 0, 0];
-                [1, 2, 3].forEach(function(p) { style = style.concat([S.precision[p].fillOpacity, S.precision[p].opacity, 0]); });
-                gl.uniform3fv(gl.getUniformLocation(program, "u_style"), style);
-                gl.uniform1f(gl.getUniformLocation(program, "u_ring"), S.webgl.ring);
+                var style = [0, 0];
+                [1, 2, 3].forEach(function(p) { style = style.concat([S.precision[p].fillOpacity, S.precision[p].opacity]); });
+                gl.uniform2fv(gl.getUniformLocation(program, "u_style"), style);
+                gl.uniform1f(gl.getUniformLocation(program, "u_ring"), (1 - S.webgl.ring) * (1 - S.webgl.ring));
                 gl.enable(gl.BLEND); gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
-                map.on("move zoom resize zoomend moveend viewreset", this._draw, this);
+                map.on("move zoom resize zoomend moveend viewreset", this._schedule, this);
                 map.on("click", this._pick, this);
                 this._draw();
             },
             onRemove: function(map) {
-                map.off("move zoom resize zoomend moveend viewreset", this._draw, this);
+                map.off("move zoom resize zoomend moveend viewreset", this._schedule, this);
                 map.off("click", this._pick, this);
                 if (this._marker) { group.removeLayer(this._marker); }
                 L.DomUtil.remove(this._canvas);
@@ -90,6 +91,9 @@ WEBGL_POINTS_JS = sym.closed_over_table(
                 var map = this._map, size = map.getSize(), world = 256 * Math.pow(2, map.getZoom());
                 var topLeft = map.containerPointToLayerPoint([0, 0]).add(map.getPixelOrigin());
                 return {ax: world, bx: d.ox * world - topLeft.x, ay: world, by: d.oy * world - topLeft.y, w: size.x, h: size.y};
+            },
+            _schedule: function() {  // one draw per animation frame, however many view events came
+                if (!this._frame) { this._frame = L.Util.requestAnimFrame(function() { this._frame = null; this._draw(); }, this); }
             },
             _draw: function() {
                 var gl = this._gl; if (!gl) { return; }
@@ -138,10 +142,9 @@ def webgl_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     data = {"ox": ox, "oy": oy, "x": _b64(mx - ox, "<f4"), "y": _b64(my - oy, "<f4"), "k": _b64(codes, "u1"), "types": TYPE_LABELS}
     group = folium.FeatureGroup(name=name)
     CanvasMarkers(data, WEBGL_POINTS_JS).add_to(group)
-    note = (f"<div style='margin-top:4px'>{len(events):,} incidents drawn as single points (WebGL): click one for its "
-            "full record below the map. Size is not fatalities at this count; region-only points have no "
-            "uncertainty circle.</div>")
-    Legend(legend_box("Incidents", incident_rows() + [note]), position="bottomright").add_to(group)
+    note = (f"<div style='margin-top:4px;max-width:260px'>{len(events):,} incidents, each one point of equal size "
+            "(WebGL; no fatality size, no uncertainty circle): click one for its full record below the map.</div>")
+    Legend(legend_box("Incidents", incident_rows(sized=False) + [note]), position="bottomright").add_to(group)
     return group
 
 
