@@ -105,6 +105,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
+    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), len(shown)))
     result = st_folium(
         layers.add_draw_control(layers.base_map((west, south, east, north), tiles=view["tiles"])), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),

@@ -133,3 +133,33 @@ def test_the_webgl_layer_draws_every_point_and_a_click_names_its_event(browser_a
     assert abs(lon - events["longitude"].iloc[row]) < 1e-3 and abs(lat - events["latitude"].iloc[row]) < 1e-3, (picked, row)
     assert elsewhere == []
     context.close()
+
+
+def test_download_map_image_gives_a_png_of_the_map_with_filters_and_credits(browser_and_server, dataset, tmp_path):
+    import struct
+
+    from PIL import Image
+
+    browser, server = browser_and_server
+    page = local_only_context(browser).new_page()
+    page.set_default_timeout(RERUN_TIMEOUT_MS)
+    page.goto(server.url + "/?type=Battles")
+    wait_for_page(page)
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
+    button = page.frame_locator(MAP_IFRAME).get_by_role("button", name="Download map image")
+    with page.expect_download() as download:
+        button.click()
+    target = tmp_path / download.value.suggested_filename
+    download.value.save_as(target)
+    data = target.read_bytes()
+    assert target.name == "conflict-incident-map.png" and data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    size = map_frame(page).evaluate("() => [window.map.getContainer().clientWidth, window.map.getContainer().clientHeight]")
+    assert width == size[0] > 600 and size[1] + 20 < height < size[1] + 120, "the map, and the caption band above it"
+    image = Image.open(target).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "a drawn map, not a blank frame"
+    battles = tuple(int("D55E00"[i:i + 2], 16) for i in (0, 2, 4))
+    assert any(sum(abs(a - b) for a, b in zip(colour, battles)) < 40 for _, colour in colours), "incident markers are in the image"
+    assert map_frame(page).evaluate("() => document.querySelectorAll('.mapdata-snapshot-caption').length") == 0
+    image.save(SHOTS / "map-image.png")

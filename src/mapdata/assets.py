@@ -35,6 +35,7 @@ import folium.plugins
 
 from mapdata import config
 from mapdata.errors import MapdataError
+from mapdata.layers.snapshot import SnapshotButton
 
 REGISTRY = "https://registry.npmjs.org"
 _TIMEOUT_S = 60
@@ -86,7 +87,13 @@ _DRAW = _Package(  # folium.plugins.Draw names Leaflet.draw 1.0.2 on a CDN; 1.0.
      "dist/images/spritesheet.svg"),
 )
 
-_PACKAGES: tuple[_Package, ...] = (_LEAFLET, _JQUERY, _DRAW)
+_SNAPSHOT = _Package(  # draws the map's frame into a PNG for "Download map image" (mapdata.layers.snapshot)
+    "html-to-image", "1.11.13",
+    "sha512-cuOPoI7WApyhBElTTb9oqsawRvZ0rHhaHwghRLlTuffoD1B2aDemlCruLeZrUIIdvG7gs9xeELEPm6PhuASqrg==",
+    ("dist/html-to-image.js",),
+)
+
+_PACKAGES: tuple[_Package, ...] = (_LEAFLET, _JQUERY, _DRAW, _SNAPSHOT)
 
 # folium ships Leaflet.heat with a weights fix (Leaflet.heat PR #78) that npm's 0.2.0 lacks.
 _HEAT_FOLDER = f"folium-{folium.__version__}"
@@ -127,7 +134,7 @@ def use_local_assets(base_url: str | None = None) -> None:
     base = (base_url if base_url is not None else config.get("ASSETS_URL")).rstrip("/")
     if not base.startswith(("/", "http://", "https://")):
         raise AssetError(f"base_url must be absolute ('/app/static/vendor' or 'http://...'), got {base_url!r}")
-    leaflet, jquery, draw = (f"{base}/{p.folder}" for p in (_LEAFLET, _JQUERY, _DRAW))
+    leaflet, jquery, draw, snapshot = (f"{base}/{p.folder}" for p in (_LEAFLET, _JQUERY, _DRAW, _SNAPSHOT))
     folium.Map.default_js = [
         ("leaflet", f"{leaflet}/dist/leaflet.js"),
         ("jquery", f"{jquery}/dist/jquery.min.js"),
@@ -136,6 +143,7 @@ def use_local_assets(base_url: str | None = None) -> None:
     folium.plugins.HeatMap.default_js = [("leaflet-heat.js", f"{base}/{_HEAT_FOLDER}/{_HEAT_FILE}")]
     folium.plugins.Draw.default_js = [("leaflet_draw_js", f"{draw}/dist/leaflet.draw.js")]
     folium.plugins.Draw.default_css = [("leaflet_draw_css", f"{draw}/dist/leaflet.draw.css")]
+    SnapshotButton.default_js = [("html_to_image", f"{snapshot}/dist/html-to-image.js")]
 
 
 def external_urls(element: folium.Element) -> list[str]:

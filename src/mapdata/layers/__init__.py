@@ -10,6 +10,7 @@ render them with ``m.get_root().render()``. One module per layer kind:
   canvas points or grid cells (:mod:`~mapdata.layers.canvas`), or WebGL points
   (:mod:`~mapdata.layers.webgl`) by the number of events;
 * :mod:`~mapdata.layers.area` — the toolbar that draws the area filter and the active area's outline;
+* :mod:`~mapdata.layers.snapshot` — the "Download map image" button (a PNG made in the browser);
 * :mod:`~mapdata.layers.heat`; :mod:`~mapdata.layers.legend`; :mod:`~mapdata.layers.popups`.
 
 Every colour, radius and stroke style is in :mod:`~mapdata.layers.symbology`, which the legends
@@ -26,6 +27,7 @@ from mapdata.layers.incidents import DETAIL_LIMIT, POINT_LIMIT, WEBGL_LIMIT, eve
 from mapdata.layers.legend import legend_html
 from mapdata.layers.popups import details_html
 from mapdata.layers.regions import DISPLAY_GEOMETRY, DISPLAY_TOLERANCE_DEG, display_regions, region_layer
+from mapdata.layers.snapshot import snapshot_layer
 from mapdata.layers.symbology import (
     BACKGROUND,
     CHOROPLETH_COLOURS,
@@ -39,5 +41,5 @@ __all__ = [
     "BACKGROUND", "BORDER_TOOLTIP", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS", "WEBGL_LIMIT",
     "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
-    "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer",
+    "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer", "snapshot_layer",
 ]
