@@ -323,9 +323,10 @@ def take_drawn_area(drawing: dict | None) -> None:
     """Make a shape just drawn on the map the area filter (then rerun the whole app with it).
 
     streamlit-folium returns the last drawing on every later run too, so a drawing is taken once:
-    after "Clear area" the same shape does not come back.
+    after "Clear area" the same shape does not come back. It also reports a clicked marker or
+    region as a drawing; those are not areas.
     """
-    if not drawing or drawing == st.session_state.get(Key.DRAWN):
+    if not layers.is_drawn_area(drawing) or drawing == st.session_state.get(Key.DRAWN):
         return
     st.session_state[Key.DRAWN] = drawing
     try:

@@ -223,3 +223,14 @@ def test_a_window_shows_its_first_and_last_day(data_dir):
                                                          "fatalities_note", "source", "source_url", "date_precision")}
     row.update(region_name="", region_country="")
     assert "<b>Date:</b> 2015-01-01 – 2015-12-31 (somewhere in this window)" in popup(row, labels[3], 10, 3)
+
+
+def test_only_a_shape_drawn_with_the_toolbar_is_an_area():
+    html = layers.add_draw_control(folium.Map(tiles=None)).get_root().render()
+    assert '"rectangle"' in html and '"polyline": false' in html and '"circle": false' in html
+    assert '{"mapdata": "drawn area"}' in html
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    assert layers.is_drawn_area({"type": "Feature", "properties": {"mapdata": "drawn area"}, "geometry": square})
+    assert not layers.is_drawn_area({"type": "Feature", "properties": {"region_id": "AZE-1"}, "geometry": square})
+    assert not layers.is_drawn_area({"type": "Feature", "properties": {"id": "E1"}, "geometry": {"type": "Point", "coordinates": [0, 0]}})
+    assert not layers.is_drawn_area(None)

@@ -18,7 +18,7 @@ read and the browser gets as JSON. :mod:`~mapdata.layers.elements` holds our fol
 the two documented subclasses of folium classes.
 """
 
-from mapdata.layers.area import add_draw_control, area_layer
+from mapdata.layers.area import add_draw_control, area_layer, is_drawn_area
 from mapdata.layers.basemap import base_map
 from mapdata.layers.border import BORDER_TOOLTIP, border_layer
 from mapdata.layers.canvas import GRID_TARGET_CELLS, grid_cells
@@ -40,6 +40,6 @@ from mapdata.layers.symbology import (
 __all__ = [
     "BACKGROUND", "BORDER_TOOLTIP", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS", "WEBGL_LIMIT",
-    "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
+    "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "is_drawn_area", "border_layer", "details_html", "display_regions", "event_id_from_tooltip",
     "grid_cells", "heat_layer", "in_view", "incident_layer", "legend_html", "region_layer", "snapshot_layer",
 ]

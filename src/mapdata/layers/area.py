@@ -12,15 +12,21 @@ from mapdata.layers import symbology as sym
 from mapdata.layers.elements import RawScriptGeoJson
 
 
-class _ForgetDrawn(MacroElement):
-    """Removes each shape from the drawing tool's layer once it is drawn: streamlit-folium has read
-    it by then (its handler runs in the same event), and the page draws the active area itself
-    (:func:`area_layer`), so a cleared area leaves no stale outline behind."""
+_MARK = {"mapdata": "drawn area"}
+"""Properties of a shape drawn with the toolbar. streamlit-folium reports any clicked layer (a
+marker, a region) as ``last_active_drawing`` too; only a feature with these is a drawing."""
+
+
+class _MarkAndForgetDrawn(MacroElement):
+    """Marks each shape drawn with the toolbar (:data:`_MARK`, before streamlit-folium's handler
+    reads it) and then removes it from the drawing tool's layer: the page draws the active area
+    itself (:func:`area_layer`), so a cleared area leaves no stale outline behind."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.on(L.Draw.Event.CREATED, function(e) {
+            e.layer.feature = {type: "Feature", properties: {{ this.mark|tojson }}};
             setTimeout(function() { drawnItems_{{ this.draw.get_name() }}.removeLayer(e.layer); }, 0);
         });
         {% endmacro %}
@@ -29,8 +35,15 @@ class _ForgetDrawn(MacroElement):
 
     def __init__(self, draw: folium.plugins.Draw):
         super().__init__()
-        self._name = "ForgetDrawn"
+        self._name = "MarkAndForgetDrawn"
         self.draw = draw
+        self.mark = _MARK
+
+
+def is_drawn_area(feature: dict | None) -> bool:
+    """Whether st_folium's ``last_active_drawing`` is a shape drawn with :func:`add_draw_control`'s
+    toolbar (not a clicked marker or region)."""
+    return isinstance(feature, dict) and feature.get("properties") == _MARK
 
 
 def add_draw_control(m: folium.Map) -> folium.Map:
@@ -44,7 +57,7 @@ def add_draw_control(m: folium.Map) -> folium.Map:
         edit_options={"edit": False, "remove": False},
     )
     draw.add_to(m)
-    _ForgetDrawn(draw).add_to(m)
+    _MarkAndForgetDrawn(draw).add_to(m)
     return m
 
 
