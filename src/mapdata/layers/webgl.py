@@ -51,7 +51,14 @@ WEBGL_POINTS_JS = sym.closed_over_table(
                 canvas.style.cssText = "position:absolute;left:0;top:0;pointer-events:none;z-index:450";
                 map.getContainer().appendChild(canvas);
                 var gl = this._gl = canvas.getContext("webgl", {premultipliedAlpha: true, preserveDrawingBuffer: true, antialias: false});
-                if (!gl) { this.failed = "no WebGL"; return; }
+                if (!gl) {
+                    this.failed = "no WebGL";
+                    canvas.remove();
+                    this._canvas = L.DomUtil.create("div", "mapdata-webgl-points leaflet-bar", map.getContainer());
+                    this._canvas.style.cssText = "position:absolute;left:50px;top:10px;z-index:800;background:#fff;padding:4px 8px";
+                    this._canvas.textContent = "This browser cannot draw WebGL: switch on Grid cells above the map.";
+                    return;
+                }
                 var program = gl.createProgram();
                 [[gl.VERTEX_SHADER, VS], [gl.FRAGMENT_SHADER, FS]].forEach(function(s) {
                     var shader = gl.createShader(s[0]); gl.shaderSource(shader, s[1]); gl.compileShader(shader);
