@@ -1,5 +1,5 @@
-"""The map's own tools in a real browser (offline): drawing the area filter, and its counts
-checked against the library."""
+"""The map's own tools in a real browser (offline): drawing the area filter (counts checked
+against the library), the WebGL point layer, and "Download map image"."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from browser_support import (
-    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, RERUN_TIMEOUT_MS, click_picked_incident, events_metric, local_only_context,
-    map_frame, pick_incident, query, require_browser_and_assets, wait_for_page,
+    ARTIFACTS, MAP_IFRAME, RERUN_TIMEOUT_MS, click_picked_incident, events_metric, local_only_context, map_frame,
+    pick_incident, query, served_browser, wait_for_page,
 )
-from devserver import StreamlitServer
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -29,15 +28,8 @@ def dataset():
 
 @pytest.fixture(scope="module")
 def browser_and_server():
-    require_browser_and_assets()
-    server = StreamlitServer.start(log=ARTIFACTS / "streamlit-map-tools.log")
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-            yield browser, server
-            browser.close()
-    finally:
-        server.stop()
+    with served_browser(ARTIFACTS / "streamlit-map-tools.log") as both:
+        yield both
 
 
 def _page_point(page, lat: float, lng: float) -> tuple[float, float]:

@@ -89,6 +89,15 @@ def _square(colour: str) -> str:
     return f"<svg width='22' height='14' aria-hidden='true'><rect x='3' y='1' width='16' height='12' {fill} stroke='{outline}'/></svg>"
 
 
+FOLLOW_LAYER_JS = """function show() { if (layer._map && !control._map) { control.addTo(layer._map); } }
+            function hide() { if (control._map) { control.remove(); } }
+            layer.on("add", show);
+            layer.on("remove", hide);
+            show();"""
+"""Shows the Leaflet control ``control`` while the layer ``layer`` is on the map (both JavaScript
+variables in scope): a legend or a button comes and goes with the layer it belongs to."""
+
+
 class Legend(MacroElement):
     """A Leaflet control holding ``html`` that is shown while its parent layer is on the map."""
 
@@ -104,11 +113,7 @@ class Legend(MacroElement):
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
-            function show() { if (layer._map && !control._map) { control.addTo(layer._map); } }
-            function hide() { if (control._map) { control.remove(); } }
-            layer.on("add", show);
-            layer.on("remove", hide);
-            show();
+            {{ this.follow }}
         })();
         {% endmacro %}
         """
@@ -117,5 +122,6 @@ class Legend(MacroElement):
     def __init__(self, html_text: str, position: str = "bottomright"):
         super().__init__()
         self._name = "Legend"
+        self.follow = FOLLOW_LAYER_JS
         self.html = html_text
         self.position = position

@@ -17,6 +17,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from mapdata import credits
+from mapdata.layers.legend import FOLLOW_LAYER_JS
 
 SNAPSHOT_FILE = "conflict-incident-map.png"
 _LEFT_OUT = ("leaflet-control-zoom", "leaflet-draw", "leaflet-control-layers", "mapdata-snapshot")
@@ -67,11 +68,7 @@ class SnapshotButton(JSCSSMixin, MacroElement):
                 });
                 return button;
             };
-            function show() { if (layer._map && !control._map) { control.addTo(layer._map); } }
-            function hide() { if (control._map) { control.remove(); } }
-            layer.on("add", show);
-            layer.on("remove", hide);
-            show();
+            {{ this.follow }}
         })();
         {% endmacro %}
         """
@@ -80,6 +77,7 @@ class SnapshotButton(JSCSSMixin, MacroElement):
     def __init__(self, caption_html: str, filename: str = SNAPSHOT_FILE):
         super().__init__()
         self._name = "SnapshotButton"
+        self.follow = FOLLOW_LAYER_JS
         self.caption = caption_html
         self.filename = filename
         self.left_out = list(_LEFT_OUT)
