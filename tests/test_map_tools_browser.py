@@ -161,3 +161,31 @@ def test_download_map_image_gives_a_png_of_the_map_with_filters_and_credits(brow
     assert any(sum(abs(a - b) for a, b in zip(colour, battles)) < 40 for _, colour in colours), "incident markers are in the image"
     assert map_frame(page).evaluate("() => document.querySelectorAll('.mapdata-snapshot-caption').length") == 0
     image.save(SHOTS / "map-image.png")
+
+
+def test_cumulative_playback_draws_everything_up_to_each_frame(browser_and_server, dataset):
+    from browser_support import wait_for_incidents
+    from mapdata import layers, stats
+
+    browser, server = browser_and_server
+    colours = [*layers.TYPE_COLOURS.values(), layers.OTHER_COLOUR]
+    head = stats.headline(dataset.events)
+    windows = stats.time_windows(head.first, head.last, "month")
+    page = local_only_context(browser).new_page()
+    page.set_default_timeout(RERUN_TIMEOUT_MS)
+    page.goto(server.url)
+    wait_for_page(page)
+    page.get_by_text("Time window", exact=True).click()
+    page.get_by_text("cumulative", exact=True).click()
+    wait_for_page(page)
+    slider = page.locator('[data-testid="stMain"] input[type="range"][aria-label="Window"]')
+    for frame in (3, 7):
+        slider.focus()
+        while int(slider.input_value()) < frame:
+            slider.press("ArrowRight")
+        wait_for_page(page)
+        shown = stats.frame_events(dataset.events, windows[frame], "cumulative")
+        label = f"Up to window {frame + 1} of {len(windows)}: {windows[0][0]} → {windows[frame][1]} · {len(shown)} of {len(dataset.events)} events"
+        expect(page.get_by_text(label)).to_be_visible()
+        wait_for_incidents(page, len(shown), colours)
+    page.screenshot(path=str(SHOTS / "playback-cumulative.png"), full_page=True)
