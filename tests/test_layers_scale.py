@@ -46,6 +46,11 @@ def test_above_the_point_limit_events_are_webgl_points_from_typed_arrays(events,
     assert np.allclose(lon, events.geometry.x, atol=1e-5)
     assert layers.event_id_from_tooltip("#2 · Battles", events) == events["event_id"].iloc[2]
     assert layers.event_id_from_tooltip("#2 · Battles") is None
+    pointless = events.copy()
+    pointless.loc[pointless.index[0], "geometry"] = None  # not drawn, so the rows after it move up
+    with pytest.warns(UserWarning, match="Not drawn"):
+        layers.incident_layer(pointless)
+    assert layers.event_id_from_tooltip("#1 · Battles", pointless) == events["event_id"].iloc[2]
 
 
 @pytest.mark.parametrize("limit", ["WEBGL_LIMIT", "aggregate"])

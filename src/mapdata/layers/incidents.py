@@ -21,7 +21,7 @@ import pandas as pd
 from mapdata.layers import symbology as sym
 from mapdata.layers.canvas import canvas_layer, cell_layer
 from mapdata.layers.elements import RawScriptGeoJson
-from mapdata.layers.frames import COORD_DECIMALS, check_events, dates, fatalities, precision, text, xy
+from mapdata.layers.frames import COORD_DECIMALS, check_events, dates, fatalities, has_point, precision, text, xy
 from mapdata.layers.legend import Legend, legend_html
 from mapdata.layers.popups import popup, tooltip
 from mapdata.layers.webgl import webgl_layer
@@ -110,10 +110,11 @@ def in_view(events: gpd.GeoDataFrame, bounds: dict | Sequence[float] | None) -> 
 
 def event_id_from_tooltip(text: str | None, drawn: pd.DataFrame | None = None) -> str | None:
     """The event_id at the start of an incident tooltip (st_folium's ``last_object_clicked_tooltip``);
-    a WebGL point's tooltip names its row (``#12 · …``) in ``drawn``, the events the layer was made of."""
+    a WebGL point's tooltip names its row (``#12 · …``) among the events of ``drawn`` (the frame the
+    layer was made of) that have a point."""
     if drawn is not None and (row := _TOOLTIP_ROW.match(text or "")):
-        index = int(row.group(1))
-        return str(drawn["event_id"].iloc[index]) if index < len(drawn) else None
+        index, ids = int(row.group(1)), drawn["event_id"][has_point(drawn).to_numpy()]
+        return str(ids.iloc[index]) if index < len(ids) else None
     match = _TOOLTIP_ID.match(text or "")
     return match.group(1) if match else None
 
