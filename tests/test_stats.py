@@ -127,3 +127,16 @@ def test_a_frame_shows_its_window_or_everything_up_to_its_end(joined_events):
     assert len(stats.frame_events(joined_events, window, "cumulative")) == int((dates <= pd.Timestamp(window[1])).sum())
     with pytest.raises(ValueError, match="unknown playback mode 'loop'"):
         stats.frame_events(joined_events, window, "loop")
+
+
+def test_an_event_dated_to_a_window_shows_in_every_frame_its_window_overlaps(data_dir):
+    from mapdata.load import load_events
+
+    events = load_events(data_dir / "formats" / "ucdp_ged19.csv", geocode=False).events
+    months = stats.time_windows(date(2015, 1, 1), date(2015, 12, 31), "month")
+    shown = {f"{start:%m}": set(stats.frame_events(events, (start, end))["event_id"]) for start, end in months}
+    assert all("UCDP-GED-800004" in ids for ids in shown.values()), "2015-01-01..12-31: every month of 2015"
+    assert [m for m, ids in shown.items() if "UCDP-GED-800005" in ids] == ["07", "08"], "2015-07-01..08-15"
+    assert [m for m, ids in shown.items() if "UCDP-GED-800001" in ids] == ["05"]
+    cumulative = stats.frame_events(events, months[5], "cumulative")  # up to June
+    assert set(cumulative["event_id"]) == {"UCDP-GED-800001", "UCDP-GED-800002", "UCDP-GED-800003", "UCDP-GED-800004"}
