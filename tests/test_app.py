@@ -220,3 +220,10 @@ def test_cumulative_playback_shows_everything_up_to_each_frame(data):
         assert f"{first:%Y-%m-01} → {end:%Y-%m-%d} · {len(upto)} of 224 events" in caption, caption
     at.segmented_control(key="play_mode").set_value("window").run()
     assert any(c.value.startswith("Window 6 of") for c in at.caption)
+
+
+def test_grid_cells_on_request_count_every_event():
+    at = app()
+    at.toggle(key="aggregate").set_value(True).run()
+    assert not at.exception
+    assert any("Grouped in grid cells (as chosen)" in c.value for c in at.caption)
