@@ -21,16 +21,14 @@ def map_page(ctx: ui.Context) -> None:
                  "from the npm registry into static/vendor/), then reload.")
         return
     assets.use_local_assets()
-    controls = st.columns([1.6, 0.9, 0.9, 1, 1, 1.3])
+    controls = st.columns([1.6, 0.9, 0.9, 1, 1.3])
     shade = controls[0].segmented_control("Shade regions by", ["events", "fatalities", "none"], default="events",
                                           key=ui.Key.SHADE, bind="query-params") or "none"
     heat = controls[1].toggle("Heat map", key=ui.Key.HEAT, help="Density of the filtered events, on top of the markers.")
     tiles = controls[2].toggle("OSM tiles", key=ui.Key.TILES, help="OpenStreetMap tiles; needs internet. Off: no base map, works offline.")
     whole = controls[3].toggle("Fit all events", key=ui.Key.FIT_ALL,
                                help="The first view fits the border region; far-away events (meetings abroad) still count.")
-    aggregate = controls[4].toggle("Grid cells", key=ui.Key.AGGREGATE,
-                                   help=f"Count the events in grid cells instead of drawing each one (always above {layers.WEBGL_LIMIT:,}).")
-    step = controls[5].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
+    step = controls[4].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP) or "month"
 
     head = stats.headline(ctx.selected)
     windows = stats.time_windows(head.first, head.last, step) if head.first else []
@@ -42,6 +40,8 @@ def map_page(ctx: ui.Context) -> None:
         player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key=ui.Key.PLAY)
         mode = player[2].segmented_control("Each frame shows", list(stats.PLAYBACK_MODES), default="window", key=ui.Key.PLAY_MODE,
                                            help="; ".join(f"{m}: {text}" for m, text in stats.PLAYBACK_MODES.items())) or "window"
+    aggregate = player[3].toggle("Grid cells", key=ui.Key.AGGREGATE,
+                                 help=f"Count the events in grid cells instead of drawing each one (always above {layers.WEBGL_LIMIT:,}).")
     st.session_state[ui.Key.TICKED] = False
     view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows, aggregate=aggregate, mode=mode)
     st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get(ui.Key.PLAYING) else None)(ctx, view)
