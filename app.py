@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import FilterSpec, assets, filter_events, layers, load_countries, schema, stats
+from mapdata import assets, layers, load_countries, schema, stats
 from mapdata.geo import describe_borders
 
 PLAY_INTERVAL = "1.5s"
@@ -33,13 +33,18 @@ def map_page(ctx: ui.Context) -> None:
 
     head = stats.headline(ctx.selected)
     windows = stats.time_windows(head.first, head.last, step) if head.first else []
-    player = st.columns([1, 1, 4])
+    player = st.columns([1, 1, 2, 2])
     player[0].toggle("Time window", key=ui.Key.ANIMATE, help="Show one week or month at a time; press Play or drag the window slider.")
+    mode = "window"
     if st.session_state.get(ui.Key.ANIMATE) and windows:
         playing = st.session_state.get(ui.Key.PLAYING, False)
         player[1].button("⏸ Pause" if playing else "▶ Play", on_click=_toggle_play, args=(len(windows),), key=ui.Key.PLAY)
+        mode = player[2].segmented_control("Each frame shows", list(stats.PLAYBACK_MODES), default="window", key=ui.Key.PLAY_MODE,
+                                           help="; ".join(f"{m}: {text}" for m, text in stats.PLAYBACK_MODES.items())) or "window"
+    aggregate = player[3].toggle("Grid cells", key=ui.Key.AGGREGATE,
+                                 help=f"Count the events in grid cells instead of drawing each one (always above {layers.WEBGL_LIMIT:,}).")
     st.session_state[ui.Key.TICKED] = False
-    view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows)
+    view = dict(shade=shade, heat=heat, tiles=tiles, whole=whole, windows=windows, aggregate=aggregate, mode=mode)
     st.fragment(_draw_map, run_every=PLAY_INTERVAL if st.session_state.get(ui.Key.PLAYING) else None)(ctx, view)
 
 
@@ -59,45 +64,61 @@ def _advance(frames: int) -> None:
         st.rerun(scope="app")
 
 
+def _frame(ctx: ui.Context, windows: list, mode: str) -> tuple:
+    """The events the map shows and the player's frame label (all filtered events and None while
+    the player is off); one tick of the player first when it plays."""
+    if not (st.session_state.get(ui.Key.ANIMATE) and windows):
+        return ctx.selected, None
+    if st.session_state.get(ui.Key.PLAYING) and st.session_state.get(ui.Key.TICKED):
+        _advance(len(windows))
+    st.session_state[ui.Key.TICKED] = True
+    st.session_state[ui.Key.FRAME] = min(st.session_state.get(ui.Key.FRAME, 0), len(windows) - 1)
+    frame = st.slider("Window", 0, len(windows) - 1, key=ui.Key.FRAME, label_visibility="collapsed")
+    shown = stats.frame_events(ctx.selected, windows[frame], mode)
+    cumulative = mode == "cumulative"
+    label = (f"{'Up to window' if cumulative else 'Window'} {frame + 1} of {len(windows)}: "
+             f"{windows[0 if cumulative else frame][0]} → {windows[frame][1]} · {len(shown):,} of {len(ctx.selected):,} events"
+             f" · fatalities {stats.headline(shown).fatalities_text()}")
+    return shown, label
+
+
 def _draw_map(ctx: ui.Context, view: dict) -> None:
-    windows = view["windows"]
-    shown, caption = ctx.selected, f"All {len(ctx.selected):,} filtered events."
-    if st.session_state.get(ui.Key.ANIMATE) and windows:
-        if st.session_state.get(ui.Key.PLAYING) and st.session_state.get(ui.Key.TICKED):
-            _advance(len(windows))
-        st.session_state[ui.Key.TICKED] = True
-        st.session_state[ui.Key.FRAME] = min(st.session_state.get(ui.Key.FRAME, 0), len(windows) - 1)
-        frame = st.slider("Window", 0, len(windows) - 1, key=ui.Key.FRAME, label_visibility="collapsed")
-        start, end = windows[frame]
-        shown = filter_events(ctx.selected, FilterSpec(date_from=start, date_to=end))
-        caption = f"Window {frame + 1} of {len(windows)}: {start} → {end} · {len(shown)} of {len(ctx.selected):,} events"
+    shown, frame_label = _frame(ctx, view["windows"], view["mode"])
+    caption = "" if frame_label else f"All {len(ctx.selected):,} filtered events."
     data = ctx.data
     (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions)
-    many = len(shown) > layers.POINT_LIMIT  # grid cells; single incidents again once the visible area holds few enough
+    many = view["aggregate"] or len(shown) > layers.WEBGL_LIMIT  # grid cells; single incidents again once the visible area holds few enough
     drawn = layers.in_view(shown, (st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown
     if len(drawn) < len(shown):
         caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
     elif many:
-        caption += f" Grouped in grid cells (more than {layers.POINT_LIMIT:,}): zoom in or filter to see single incidents."
+        why = "as chosen" if view["aggregate"] else f"more than {layers.WEBGL_LIMIT:,}"
+        caption += f" Grouped in grid cells ({why}): zoom in or filter to see single incidents."
     if data.border.empty:  # a single-country geography cannot tell land borders from coast: say so
         caption += f" {describe_borders()}"
-    st.caption(caption)
+    if caption:
+        st.caption(caption.strip())
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
     groups = [
         layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
-        layers.incident_layer(drawn),
+        *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
+        layers.incident_layer(drawn, aggregate=many and len(drawn) == len(shown)),
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
+    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), len(shown)))
     result = st_folium(
-        layers.base_map((west, south, east, north), tiles=view["tiles"], countries=load_countries()), feature_group_to_add=groups,
+        layers.add_draw_control(layers.base_map((west, south, east, north), tiles=view["tiles"], countries=load_countries())), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),
-        returned_objects=["last_object_clicked_tooltip"] + (["bounds"] if many else []),
+        returned_objects=["last_object_clicked_tooltip", "last_active_drawing"] + (["bounds"] if many else []),
         key=ui.Key.MAP, height=620, use_container_width=True,
     )
-    _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip")))
+    if frame_label:
+        st.caption(frame_label)
+    ui.take_drawn_area((result or {}).get("last_active_drawing"))
+    _details(ctx, layers.event_id_from_tooltip((result or {}).get("last_object_clicked_tooltip"), drawn))
 
 
 def _details(ctx: ui.Context, event_id: str | None) -> None:

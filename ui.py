@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, load_dataset, resolve_regions, schema, stats
+from mapdata.area import area_from_geojson, area_words
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets
 from mapdata.config import geo_path, get as setting
@@ -38,8 +39,9 @@ class Key:
     UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
     SHADE, BIN = VIEW_KEYS  # bound to the URL: the Map's shading and the Timeline's bin (not filters)
-    HEAT, TILES, FIT_ALL, PLAY_STEP = "heat", "tiles", "fit_all", "play_step"
-    ANIMATE, PLAYING, PLAY, FRAME, TICKED, MAP = "animate", "playing", "play", "frame", "_ticked", "map"
+    HEAT, TILES, FIT_ALL, AGGREGATE, PLAY_STEP = "heat", "tiles", "fit_all", "aggregate", "play_step"
+    ANIMATE, PLAYING, PLAY, PLAY_MODE, FRAME, TICKED, MAP = "animate", "playing", "play", "play_mode", "frame", "_ticked", "map"
+    DRAWN, CLEAR_AREA = "_drawn", "clear_area"  # the map's last drawn shape (taken once), the sidebar's button
     STACK = "stack_"  # + the clicked event id: the picker of events stacked at one point
     REGION_TABLE, REGION_ORDER, REGION_SHADE, REGIONS_MAP = "region_table", "_region_order", "region_shade", "regions_map"
     DOWNLOAD = "download_"  # + the export format
@@ -219,6 +221,8 @@ def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
             st.session_state[key] = [v for v in value if v in offered] or list(field.blank or ())
         elif field.widget == "number":
             st.session_state[key] = field.blank if value is None else value
+        elif field.widget == "area":
+            st.session_state[key] = value
     st.session_state[Key.EXACT_ONLY] = False
 
 
@@ -284,6 +288,8 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
             number = bar.number_input(field.label, min_value=0 if whole else 0.0, step=field.step, key=filter_key(field.name),
                                       help=field.tip, placeholder=field.placeholder)
             values[field.name] = None if number is None or number == field.blank else (int(number) if whole else float(number))
+        elif field.widget == "area":
+            values[field.name] = _area(bar, field)
     bar.button("Reset filters", width="stretch", on_click=_set_widgets, args=(FilterSpec(), data))
     return FilterSpec(**values)
 
@@ -298,6 +304,40 @@ def _date_range(bar, field: FilterField, choice: stats.FilterOptions) -> dict:
         if tuple(chosen) != (first, last):
             return {"date_from": chosen[0], "date_to": chosen[1]}
     return {}
+
+
+def _area(bar, field: FilterField):
+    """The area drawn on the map (kept in session state, not a widget): said, with a button that clears it."""
+    area = st.session_state.get(filter_key(field.name))
+    if area:
+        bar.caption(f"**{field.label}:** {area_words(area, corners=False)}")
+        bar.button("Clear area", key=Key.CLEAR_AREA, on_click=_clear_area, args=(field,))
+    else:
+        bar.caption(f"**{field.label}:** {field.tip}")
+    return area
+
+
+def _clear_area(field: FilterField) -> None:
+    st.session_state[filter_key(field.name)] = None
+
+
+def take_drawn_area(drawing: dict | None) -> None:
+    """Make a shape just drawn on the map the area filter (then rerun the whole app with it).
+
+    streamlit-folium returns the last drawing on every later run too, so a drawing is taken once:
+    after "Clear area" the same shape does not come back. It also reports a clicked marker or
+    region as a drawing; those are not areas.
+    """
+    if not layers.is_drawn_area(drawing) or drawing == st.session_state.get(Key.DRAWN):
+        return
+    st.session_state[Key.DRAWN] = drawing
+    try:
+        area = area_from_geojson(drawing)
+    except ValueError as exc:
+        st.warning(f"The drawn shape cannot filter: {exc}")
+        return
+    st.session_state[filter_key("area")] = area
+    st.rerun(scope="app")
 
 
 def _precisions(bar, field: FilterField, chosen: list[int]) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ pytest's default import mode).
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -46,6 +47,25 @@ def require_browser_and_assets() -> None:
         fetch_assets()
     except AssetError as exc:
         pytest.skip(f"the map's JS/CSS are not in static/vendor and the npm registry is unreachable: {exc}")
+
+
+@contextmanager
+def served_browser(log: Path):
+    """Debian's Chromium (headless) and the app served on the embedded data, logging to ``log``;
+    both stopped afterwards. Skips where either is missing (:func:`require_browser_and_assets`)."""
+    from playwright.sync_api import sync_playwright
+
+    from devserver import StreamlitServer
+
+    require_browser_and_assets()
+    server = StreamlitServer.start(log=log)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+            yield browser, server
+            browser.close()
+    finally:
+        server.stop()
 
 
 def local_only_context(browser):

@@ -20,5 +20,6 @@ FIELD_SPECS: dict[str, FilterSpec] = {
     "max_fatalities": FilterSpec(max_fatalities=2),
     "precisions": FilterSpec(precisions=(3,)),
     "max_border_km": FilterSpec(max_border_km=5.0),
+    "area": FilterSpec(area=((45.5, 39.5), (46.5, 39.5), (46.5, 40.3), (45.5, 40.3))),
 }
 """Filter field name → a spec that sets only that field."""

@@ -222,3 +222,25 @@ def test_the_app_opens_on_another_geography(tmp_path, monkeypatch):
         assert "HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown" in captions, page
         assert "Armenia from OpenStreetMap" not in captions and "Azerbaijan" not in captions.split("Boundaries:")[1], page
     assert "No border line in this geography: single-country geography (Armenia)" in " ".join(c.value for c in app().caption)
+
+
+def test_cumulative_playback_shows_everything_up_to_each_frame(data):
+    at = app()
+    at.toggle(key="animate").set_value(True).run()
+    at.segmented_control(key="play_mode").set_value("cumulative").run()
+    first = data.events["event_date"].min()
+    for frame in (0, 2, 5):
+        at.slider(key="frame").set_value(frame).run()
+        caption = next(c.value for c in at.caption if c.value.startswith(f"Up to window {frame + 1} of"))
+        end = (first.to_period("M") + frame).end_time.normalize()
+        upto = data.events[data.events["event_date"] <= end]
+        assert f"{first:%Y-%m-01} → {end:%Y-%m-%d} · {len(upto)} of 224 events" in caption, caption
+    at.segmented_control(key="play_mode").set_value("window").run()
+    assert any(c.value.startswith("Window 6 of") for c in at.caption)
+
+
+def test_grid_cells_on_request_count_every_event():
+    at = app()
+    at.toggle(key="aggregate").set_value(True).run()
+    assert not at.exception
+    assert any("Grouped in grid cells (as chosen)" in c.value for c in at.caption)

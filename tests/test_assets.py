@@ -12,11 +12,12 @@ import pytest
 
 from mapdata import assets
 from mapdata.errors import MapdataError
+from mapdata.layers.snapshot import SnapshotButton
 
 
 @pytest.fixture(autouse=True)
 def restore_folium(monkeypatch):
-    for cls in (folium.Map, folium.plugins.HeatMap):
+    for cls in (folium.Map, folium.plugins.HeatMap, folium.plugins.Draw, SnapshotButton):
         monkeypatch.setattr(cls, "default_js", cls.default_js)
         monkeypatch.setattr(cls, "default_css", cls.default_css)
 
@@ -32,11 +33,13 @@ def test_use_local_assets_points_every_script_and_stylesheet_at_base_url():
     assets.use_local_assets("/app/static/vendor/")
     m = folium.Map(tiles=None)
     folium.plugins.HeatMap([[40.0, 45.0]]).add_to(m)
+    folium.plugins.Draw().add_to(m)
     html = m.get_root().render()
     assert assets.external_urls(m) == []
     assert "https://" not in "".join(u for _, u in folium.Map.default_js + folium.Map.default_css)
     for path in ("leaflet-1.9.3/dist/leaflet.js", "leaflet-1.9.3/dist/leaflet.css", "jquery-3.7.1/dist/jquery.min.js",
-                 f"folium-{folium.__version__}/leaflet_heat.min.js"):
+                 f"folium-{folium.__version__}/leaflet_heat.min.js", "leaflet-draw-1.0.4/dist/leaflet.draw.js",
+                 "leaflet-draw-1.0.4/dist/leaflet.draw.css"):
         assert f'"/app/static/vendor/{path}"' in html
     assert "bootstrap" not in html and "awesome" not in html
 
@@ -52,8 +55,9 @@ def test_base_url_defaults_to_the_setting_and_must_be_absolute():
 def test_every_rewritten_url_is_a_file_fetch_assets_provides(tmp_path):
     assets.use_local_assets("/base")
     provided = {"/base/" + p.relative_to(tmp_path).as_posix() for p in assets.asset_files(tmp_path)}
-    used = {u for _, u in folium.Map.default_js + folium.Map.default_css + folium.plugins.HeatMap.default_js}
-    assert used <= provided
+    used = {u for _, u in folium.Map.default_js + folium.Map.default_css + folium.plugins.HeatMap.default_js
+            + folium.plugins.Draw.default_js + folium.plugins.Draw.default_css + SnapshotButton.default_js}
+    assert used <= provided and len(used) == 7
 
 
 def test_integrity_mismatch_is_refused():

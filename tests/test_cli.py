@@ -187,3 +187,24 @@ def test_export_filter_errors_are_one_line_with_exit_status_2(args, message, tmp
     assert message in out.stderr and not (tmp_path / "x.geojson").exists()
     if args[0] == "--url":
         assert out.stderr.count("\n") == 1 and out.stderr.startswith("mapdata: error:")
+
+
+@pytest.mark.parametrize("area", ["area_lachin_box.geojson", "POLYGON ((45.5 39.5, 46.5 39.5, 46.5 40.3, 45.5 40.3, 45.5 39.5))"])
+def test_export_area_from_a_geojson_file_or_wkt(area, data_dir, embedded, tmp_path):
+    from mapdata import filter_events
+
+    spec = FIELD_SPECS["area"]
+    expected = len(filter_events(embedded.events, spec, embedded.regions))
+    target = tmp_path / "area.geojson"
+    argument = str(data_dir / area) if area.endswith(".geojson") else area
+    out = run("export", "--area", argument, "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    meta = json.loads(target.read_text(encoding="utf-8"))["metadata"]
+    assert meta["count"] == expected and meta["filters"] == {"area": ["45.5_39.5_46.5_39.5_46.5_40.3_45.5_40.3"]}
+    assert meta["area"] == {"type": "Polygon", "coordinates": [[[45.5, 39.5], [46.5, 39.5], [46.5, 40.3], [45.5, 40.3], [45.5, 39.5]]]}
+    assert "inside an area of 4 corners" in meta["filters_text"]
+
+
+def test_export_area_that_is_not_a_polygon_is_one_line(data_dir, tmp_path):
+    out = run("export", "--area", str(data_dir / "border_small.geojson"), "-o", str(tmp_path / "x.geojson"))
+    assert out.returncode != 0 and "Traceback" not in out.stderr and "--area" in out.stderr, out.stderr

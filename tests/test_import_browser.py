@@ -7,10 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (
-    ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_IFRAME, local_only_context, require_browser_and_assets, wait_for_page,
-)
-from devserver import StreamlitServer
+from browser_support import ARTIFACTS, MAP_IFRAME, local_only_context, served_browser, wait_for_page
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -20,15 +17,8 @@ UPLOAD = DATA / "import_acled.csv"
 
 @pytest.fixture(scope="module")
 def browser_and_server():
-    require_browser_and_assets()
-    server = StreamlitServer.start(log=ARTIFACTS / "streamlit-import.log")
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-            yield browser, server
-            browser.close()
-    finally:
-        server.stop()
+    with served_browser(ARTIFACTS / "streamlit-import.log") as both:
+        yield both
 
 
 def _events_metric(page) -> str:

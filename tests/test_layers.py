@@ -232,3 +232,14 @@ def test_base_map_draws_the_country_outlines_of_the_geography():
     html = layers.base_map(tuple(countries.total_bounds), countries=countries).get_root().render()
     assert html.count('"color": "#4D4D4D"') == len(countries) and '"fill": false' in html
     assert "#4D4D4D" not in layers.base_map(tuple(countries.total_bounds)).get_root().render()
+
+
+def test_only_a_shape_drawn_with_the_toolbar_is_an_area():
+    html = layers.add_draw_control(folium.Map(tiles=None)).get_root().render()
+    assert '"rectangle"' in html and '"polyline": false' in html and '"circle": false' in html
+    assert '{"mapdata": "drawn area"}' in html
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    assert layers.is_drawn_area({"type": "Feature", "properties": {"mapdata": "drawn area"}, "geometry": square})
+    assert not layers.is_drawn_area({"type": "Feature", "properties": {"region_id": "AZE-1"}, "geometry": square})
+    assert not layers.is_drawn_area({"type": "Feature", "properties": {"id": "E1"}, "geometry": {"type": "Point", "coordinates": [0, 0]}})
+    assert not layers.is_drawn_area(None)

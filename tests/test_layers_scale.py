@@ -25,14 +25,45 @@ def test_above_the_detail_limit_markers_are_compact_canvas_points(events, monkey
     assert layers.event_id_from_tooltip(f"{events['event_id'].iloc[0]} · Battles") == events["event_id"].iloc[0]
 
 
-def test_above_the_point_limit_events_are_counted_in_grid_cells(events, monkeypatch):
+def test_above_the_point_limit_events_are_webgl_points_from_typed_arrays(events, monkeypatch):
+    import base64
+    import json
+    import re
+
+    import numpy as np
+
     monkeypatch.setattr(layers.incidents, "POINT_LIMIT", 3)
+    html = _html(layers.incident_layer(events))
+    assert "webglPoints" in html and "L.canvas" not in html and "Grid cell: " not in html
+    data = json.loads(re.search(r'\)\((\{"ox".*?\}), feature_group', html).group(1))
+    x = np.frombuffer(base64.b64decode(data["x"]), "<f4")
+    codes = np.frombuffer(base64.b64decode(data["k"]), "u1")
+    assert len(x) == len(codes) == len(events) and not any(f'"{i}"' in html for i in events["event_id"])
+    assert (codes % 4).tolist() == events["geo_precision"].tolist()
+    types = [data["types"][c // 4] for c in codes]
+    assert types == [t if t in layers.TYPE_COLOURS else "Other" for t in events["event_type"]]
+    lon = (x.astype(float) + data["ox"]) * 360 - 180
+    assert np.allclose(lon, events.geometry.x, atol=1e-5)
+    assert layers.event_id_from_tooltip("#2 · Battles", events) == events["event_id"].iloc[2]
+    assert layers.event_id_from_tooltip("#2 · Battles") is None
+    pointless = events.copy()
+    pointless.loc[pointless.index[0], "geometry"] = None  # not drawn, so the rows after it move up
+    with pytest.warns(UserWarning, match="Not drawn"):
+        layers.incident_layer(pointless)
+    assert layers.event_id_from_tooltip("#1 · Battles", pointless) == events["event_id"].iloc[2]
+
+
+@pytest.mark.parametrize("limit", ["WEBGL_LIMIT", "aggregate"])
+def test_above_the_webgl_limit_or_when_asked_events_are_counted_in_grid_cells(events, monkeypatch, limit):
+    monkeypatch.setattr(layers.incidents, "POINT_LIMIT", 3)
+    if limit == "WEBGL_LIMIT":
+        monkeypatch.setattr(layers.incidents, "WEBGL_LIMIT", 3)
     cells = layers.grid_cells(events)
     assert cells["events"].sum() == len(events)
     assert cells["region_only"].sum() == int((events["geo_precision"] == 3).sum())
     assert cells["fatalities"].sum() == int(events["fatalities"].sum())
     assert cells["unknown_fatalities"].sum() == int(events["fatalities"].isna().sum())
-    html = _html(layers.incident_layer(events))
+    html = _html(layers.incident_layer(events, aggregate=limit == "aggregate"))
     assert "Grid cell: " in html and "region-only reference points" in html
     assert layers.event_id_from_tooltip("Grid cell: 7 events · at least 3 fatalities") is None
 

@@ -9,7 +9,7 @@ import folium
 import pytest
 
 from mapdata import layers, schema
-from mapdata.layers import canvas, incidents, legend, symbology
+from mapdata.layers import canvas, incidents, legend, symbology, webgl
 from node_support import drawn_by, needs_node
 
 FATALITIES = [None, 0, 1, 2, 3, 4, 10, 57, 100, 392, 420, 1000, 250_000]
@@ -33,12 +33,14 @@ def _legend_rows(html: str) -> list[tuple[str, dict]]:
     return rows
 
 
-@pytest.mark.parametrize("mode", ["popups", "canvas", "cells"])
+@pytest.mark.parametrize("mode", ["popups", "canvas", "webgl", "cells"])
 def test_every_incident_renderer_gets_its_styles_from_the_table_json(events, monkeypatch, mode):
     monkeypatch.setattr(incidents, "DETAIL_LIMIT", 10_000 if mode == "popups" else 3)
-    monkeypatch.setattr(incidents, "POINT_LIMIT", 3 if mode == "cells" else 10_000)
+    monkeypatch.setattr(incidents, "POINT_LIMIT", 3 if mode in ("webgl", "cells") else 10_000)
+    monkeypatch.setattr(incidents, "WEBGL_LIMIT", 3 if mode == "cells" else 10_000)
     html = _html(layers.incident_layer(events))
-    script = {"popups": incidents.POINT_TO_LAYER_JS, "canvas": canvas.CANVAS_POINTS_JS, "cells": canvas.CANVAS_CELLS_JS}[mode]
+    script = {"popups": incidents.POINT_TO_LAYER_JS, "canvas": canvas.CANVAS_POINTS_JS, "webgl": webgl.WEBGL_POINTS_JS,
+              "cells": canvas.CANVAS_CELLS_JS}[mode]
     assert script in html and script.endswith(f"({symbology.table_json()})")
     assert "#D55E00" not in script.replace(symbology.table_json(), ""), "no colour written outside the table"
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+import pytest
+
 from mapdata import stats
 
 
@@ -113,3 +116,29 @@ def test_windows_count_in_every_period_they_overlap_and_fatalities_once(data_dir
     assert months["fatalities"].sum() == events["fatalities"].sum()
     assert stats.event_details(events, "UCDP-GED-800004")["Date"] == "2015-01-01 – 2015-12-31 (precision: range)"
     assert stats.event_details(events, "UCDP-GED-800001")["Date"] == "2015-05-11 (precision: day)"
+
+
+def test_a_frame_shows_its_window_or_everything_up_to_its_end(joined_events):
+    dates = joined_events["event_date"]
+    window = (dates.min().date(), (dates.min() + (dates.max() - dates.min()) / 2).date())
+    later = (window[1], dates.max().date())
+    moving = stats.frame_events(joined_events, later)
+    cumulative = stats.frame_events(joined_events, later, "cumulative")
+    assert len(moving) == int(dates.between(pd.Timestamp(later[0]), pd.Timestamp(later[1])).sum())
+    assert len(cumulative) == len(joined_events) > len(moving)
+    assert len(stats.frame_events(joined_events, window, "cumulative")) == int((dates <= pd.Timestamp(window[1])).sum())
+    with pytest.raises(ValueError, match="unknown playback mode 'loop'"):
+        stats.frame_events(joined_events, window, "loop")
+
+
+def test_an_event_dated_to_a_window_shows_in_every_frame_its_window_overlaps(data_dir):
+    from mapdata.load import load_events
+
+    events = load_events(data_dir / "formats" / "ucdp_ged19.csv", geocode=False).events
+    months = stats.time_windows(date(2015, 1, 1), date(2015, 12, 31), "month")
+    shown = {f"{start:%m}": set(stats.frame_events(events, (start, end))["event_id"]) for start, end in months}
+    assert all("UCDP-GED-800004" in ids for ids in shown.values()), "2015-01-01..12-31: every month of 2015"
+    assert [m for m, ids in shown.items() if "UCDP-GED-800005" in ids] == ["07", "08"], "2015-07-01..08-15"
+    assert [m for m, ids in shown.items() if "UCDP-GED-800001" in ids] == ["05"]
+    cumulative = stats.frame_events(events, months[5], "cumulative")  # up to June
+    assert set(cumulative["event_id"]) == {"UCDP-GED-800001", "UCDP-GED-800002", "UCDP-GED-800003", "UCDP-GED-800004"}

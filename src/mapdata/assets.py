@@ -8,7 +8,7 @@ collected from the same attributes). So rewriting those attributes is enough to 
 Two steps, done once per checkout and once per process:
 
 * ``fetch_assets()`` downloads pinned npm tarballs from the npm registry, checks each one against
-  the registry's ``dist.integrity`` (sha512) and extracts only the files listed in ``_PACKAGES``
+  its pinned ``dist.integrity`` (sha512, the one the registry publishes) and extracts only the files listed in ``_PACKAGES``
   into ``ASSETS_DIR`` (``static/vendor/``, git-ignored). The heat-map script is copied from the
   installed folium package, which ships the patched build its ``HeatMap`` expects.
 * ``use_local_assets()`` points folium's URLs at those copies (``ASSETS_URL``), and drops what our
@@ -35,6 +35,7 @@ import folium.plugins
 
 from mapdata import config
 from mapdata.errors import MapdataError
+from mapdata.layers.snapshot import SnapshotButton
 
 REGISTRY = "https://registry.npmjs.org"
 _TIMEOUT_S = 60
@@ -46,10 +47,12 @@ class AssetError(MapdataError):
 
 @dataclass(frozen=True)
 class _Package:
-    """One pinned npm package and the files we take from its tarball (paths below ``package/``)."""
+    """One pinned npm package: its version, the registry's published ``dist.integrity`` of that
+    version's tarball (checked on download), and the files we take from it (paths below ``package/``)."""
 
     name: str
     version: str
+    integrity: str
     files: tuple[str, ...]
 
     @property
@@ -60,6 +63,7 @@ class _Package:
 _LEAFLET = _Package(
     "leaflet",
     "1.9.3",  # the version folium 0.20's Map names
+    "sha512-iB2cR9vAkDOu5l3HAay2obcUHZ7xwUBBjph8+PGtmW/2lYhbLizWtG7nTeYht36WfOslixQF9D/uSIzhZgGMfQ==",
     (
         "dist/leaflet.js",
         "dist/leaflet.css",
@@ -71,9 +75,25 @@ _LEAFLET = _Package(
         "dist/images/marker-shadow.png",
     ),
 )
-_JQUERY = _Package("jquery", "3.7.1", ("dist/jquery.min.js",))  # folium.Popup uses $(...)
+_JQUERY = _Package(  # folium.Popup uses $(...)
+    "jquery", "3.7.1",
+    "sha512-m4avr8yL8kmFN8psrbFFFmB/If14iN5o9nw/NgnnM+kybDJpRsAynV2BsfpTYrTRysYUdADVD7CkUUizgkpLfg==",
+    ("dist/jquery.min.js",),
+)
+_DRAW = _Package(  # folium.plugins.Draw names Leaflet.draw 1.0.2 on a CDN; 1.0.4 is its npm release with the same API
+    "leaflet-draw", "1.0.4",
+    "sha512-rsQ6saQO5ST5Aj6XRFylr5zvarWgzWnrg46zQ1MEOEIHsppdC/8hnN8qMoFvACsPvTioAuysya/TVtog15tyAQ==",
+    ("dist/leaflet.draw.js", "dist/leaflet.draw.css", "dist/images/spritesheet.png", "dist/images/spritesheet-2x.png",
+     "dist/images/spritesheet.svg"),
+)
 
-_PACKAGES: tuple[_Package, ...] = (_LEAFLET, _JQUERY)
+_SNAPSHOT = _Package(  # draws the map's frame into a PNG for "Download map image" (mapdata.layers.snapshot)
+    "html-to-image", "1.11.13",
+    "sha512-cuOPoI7WApyhBElTTb9oqsawRvZ0rHhaHwghRLlTuffoD1B2aDemlCruLeZrUIIdvG7gs9xeELEPm6PhuASqrg==",
+    ("dist/html-to-image.js",),
+)
+
+_PACKAGES: tuple[_Package, ...] = (_LEAFLET, _JQUERY, _DRAW, _SNAPSHOT)
 
 # folium ships Leaflet.heat with a weights fix (Leaflet.heat PR #78) that npm's 0.2.0 lacks.
 _HEAT_FOLDER = f"folium-{folium.__version__}"
@@ -114,13 +134,16 @@ def use_local_assets(base_url: str | None = None) -> None:
     base = (base_url if base_url is not None else config.get("ASSETS_URL")).rstrip("/")
     if not base.startswith(("/", "http://", "https://")):
         raise AssetError(f"base_url must be absolute ('/app/static/vendor' or 'http://...'), got {base_url!r}")
-    leaflet, jquery = (f"{base}/{p.folder}" for p in (_LEAFLET, _JQUERY))
+    leaflet, jquery, draw, snapshot = (f"{base}/{p.folder}" for p in (_LEAFLET, _JQUERY, _DRAW, _SNAPSHOT))
     folium.Map.default_js = [
         ("leaflet", f"{leaflet}/dist/leaflet.js"),
         ("jquery", f"{jquery}/dist/jquery.min.js"),
     ]
     folium.Map.default_css = [("leaflet_css", f"{leaflet}/dist/leaflet.css")]
     folium.plugins.HeatMap.default_js = [("leaflet-heat.js", f"{base}/{_HEAT_FOLDER}/{_HEAT_FILE}")]
+    folium.plugins.Draw.default_js = [("leaflet_draw_js", f"{draw}/dist/leaflet.draw.js")]
+    folium.plugins.Draw.default_css = [("leaflet_draw_css", f"{draw}/dist/leaflet.draw.css")]
+    SnapshotButton.default_js = [("html_to_image", f"{snapshot}/dist/html-to-image.js")]
 
 
 def external_urls(element: folium.Element) -> list[str]:
@@ -161,8 +184,11 @@ def _download_verified(pkg: _Package) -> bytes:
     dist = meta.get("dist", {})
     if "tarball" not in dist or "integrity" not in dist:
         raise AssetError(f"Registry metadata for {pkg.name}@{pkg.version} has no dist.tarball/dist.integrity")
+    if dist["integrity"] != pkg.integrity:
+        raise AssetError(f"{pkg.name}@{pkg.version}: the registry publishes integrity {dist['integrity']}, "
+                         f"pinned here is {pkg.integrity}")
     data = _get(dist["tarball"])
-    _check_integrity(data, dist["integrity"], f"{pkg.name}@{pkg.version}")
+    _check_integrity(data, pkg.integrity, f"{pkg.name}@{pkg.version}")
     return data
 
 

@@ -230,7 +230,7 @@ def _add_filter_options(command: argparse.ArgumentParser) -> None:
 def _field_type(field: FilterField):
     def parse(text: str) -> object:
         try:
-            return field.parse(text)
+            return (field.read or field.parse)(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"{exc}: {text!r}") from None
     return parse

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import credits, schema
+from .area import area_geojson
 from .filters import FilterSpec
 
 Writer = Callable[[gpd.GeoDataFrame, FilterSpec | None, datetime | None, str], bytes]
@@ -60,6 +61,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
         "count": int(len(events)),
         "filters": spec.to_query(),
         "filters_text": spec.describe(),
+        **({"area": area_geojson(spec.area)} if spec.area else {}),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
         "licences": [credits.boundaries()] + ([credits.GEONAMES] if _uses_geonames(events) else []),

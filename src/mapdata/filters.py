@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pandas as pd
 
 from . import schema
+from .area import AREA_DECIMALS, area_text, area_words, inside_area, parse_area, read_area
 from .errors import FilterError
 from .names import country_iso3, country_name, normalise_name, region_lookup, resolve_country, with_finer_units
 
@@ -34,7 +35,10 @@ class FilterField:
     Series); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
     end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
     "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
-    its value when it does not filter), or "dates" and "dates_end" (one range slider for both ends).
+    its value when it does not filter), "dates" and "dates_end" (one range slider for both ends),
+    or "area" (drawn on the map; the sidebar says it and clears it). ``show`` writes a value as its
+    one URL text when ``str`` does not; ``read`` parses the command line's text when it may be
+    more than the URL's (a file name).
     """
 
     name: str
@@ -52,6 +56,8 @@ class FilterField:
     step: float | None = None
     tip: str | None = None
     placeholder: str | None = None
+    show: Callable[[Any], str] | None = None
+    read: Callable[[str], Any] | None = None
 
     def value(self, items: Iterable[object]) -> Any:
         """The field's value from its text values (the last one for a single-valued field);
@@ -69,6 +75,8 @@ class FilterField:
 
     def texts(self, value: Any) -> list[str]:
         """The value as the text values of its URL key (the inverse of :meth:`value`)."""
+        if self.show is not None:
+            return [self.show(value)]
         values = value if isinstance(value, tuple) else (value,)
         return [v.isoformat() if isinstance(v, date) else _plain(v) for v in values]
 
@@ -192,6 +200,12 @@ FIELDS: tuple[FilterField, ...] = (
                 keep=lambda ev, v, r: ev["border_km"].le(v).fillna(False).astype(bool),
                 words=lambda spec: f"within {_plain(spec.max_border_km)} km of a border line" if spec.max_border_km is not None else "",
                 widget="number", step=5.0, placeholder="any distance"),
+    FilterField(name="area", key="area", flag="--area", label="Area",
+                help=f"keep events inside a polygon: a GeoJSON file, WKT, or the link's lon_lat_lon_lat… list "
+                     f"(coordinates rounded to {AREA_DECIMALS} decimals)",
+                parse=parse_area, read=read_area, show=area_text, keep=lambda ev, v, r: inside_area(ev, v),
+                words=lambda spec: area_words(spec.area) if spec.area else "", widget="area",
+                tip="Draw a rectangle or polygon on the map (its toolbar, top left) to keep the events inside it."),
 )
 """Every filter, in the order the sidebar, the command line and :meth:`FilterSpec.describe` use."""
 
@@ -208,6 +222,8 @@ class FilterSpec:
     - ``actors``: an event matches when actor1 or actor2 is one of them.
     - fatality bounds: events with no known figure are kept only while no bound above 0 is set.
     - ``max_border_km``: events farther from the geography's nearest border line (or with no distance) are dropped.
+    - ``area``: a polygon's outer ring as (lon, lat) corners, rounded to
+      :data:`~mapdata.area.AREA_DECIMALS` decimals; events on its edge are kept.
     """
 
     date_from: date | None = None
@@ -221,6 +237,7 @@ class FilterSpec:
     max_fatalities: int | None = None
     precisions: tuple[int, ...] = ()
     max_border_km: float | None = None
+    area: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -235,6 +252,11 @@ class FilterSpec:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise FilterError(f"{name} must not be negative (got {value})")
+        if self.area is not None:
+            try:
+                object.__setattr__(self, "area", parse_area(area_text(self.area)))
+            except ValueError as exc:
+                raise FilterError(f"area: {exc}") from None
 
     @property
     def is_empty(self) -> bool:

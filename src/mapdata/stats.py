@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .filters import FIELDS
+from .filters import FIELDS, FilterSpec, filter_events
 
 FREQUENCIES = {"week": "W-MON", "month": "MS"}
 """Timeline bins: weeks start on Monday, months on the 1st."""
@@ -140,6 +140,23 @@ def _window_end(row: pd.Series) -> str:
     """" – last day" for an event dated to a window (date_precision range), else nothing."""
     end = row.get("event_date_end")
     return f" – {end:%Y-%m-%d}" if end is not None and pd.notna(end) else ""
+
+
+PLAYBACK_MODES: dict[str, str] = {
+    "window": "one week or month at a time",
+    "cumulative": "everything up to the end of the frame",
+}
+"""How the time player shows a frame: mode → what a frame holds."""
+
+
+def frame_events(events: pd.DataFrame, window: tuple[date, date], mode: str = "window") -> pd.DataFrame:
+    """The events one frame of the time player shows: those of its window (start, end inclusive),
+    chosen by the date filter (so an event dated to a window of its own shows in every frame its
+    window overlaps), or in ``cumulative`` mode every event up to the window's end."""
+    if mode not in PLAYBACK_MODES:
+        raise ValueError(f"unknown playback mode {mode!r}; use {', '.join(PLAYBACK_MODES)}")
+    start, end = window
+    return filter_events(events, FilterSpec(date_from=None if mode == "cumulative" else start, date_to=end))
 
 
 def event_details(events: pd.DataFrame, event_id: str) -> dict[str, str] | None:

@@ -18,8 +18,14 @@ from mapdata.layers.legend import Legend, cell_legend, incident_rows, legend_box
 GRID_TARGET_CELLS = 4_000
 """Aggregated view: the grid is chosen so that about this many cells (at most) are drawn."""
 _TYPE_NAMES = list(sym.TYPE_COLOURS)
-_TYPE_LABELS = [html.escape(t) for t in _TYPE_NAMES] + [sym.OTHER_TYPE]
+TYPE_LABELS = [html.escape(t) for t in _TYPE_NAMES] + [sym.OTHER_TYPE]
 """Type names by index (``t`` in the compact columns); the last one for any other type."""
+
+
+def type_index(types) -> np.ndarray:
+    """The index of each event type in :data:`TYPE_LABELS` (the last one for any other type)."""
+    codes = pd.Categorical(np.asarray(types, dtype=object), categories=_TYPE_NAMES).codes
+    return np.where(codes < 0, len(_TYPE_NAMES), codes)
 
 CANVAS_POINTS_JS = sym.closed_over_table(
     """function(d, group) {
@@ -56,15 +62,14 @@ CANVAS_CELLS_JS = sym.closed_over_table(
 
 def canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     """Single incidents drawn on a canvas from compact columns (no per-marker popup or halo)."""
-    index = {t: i for i, t in enumerate(_TYPE_NAMES)}
     deaths = fatalities(events)
     x, y = xy(events)
     data = {
         "x": rounded(x), "y": rounded(y),
-        "t": [index.get(t, len(_TYPE_NAMES)) for t in text(events, "event_type")],
+        "t": type_index(text(events, "event_type")).tolist(),
         "f": deaths.fillna(-1).astype(int).tolist(), "p": precision(events).tolist(),
         "id": [html.escape(i) for i in text(events, "event_id")],
-        "types": _TYPE_LABELS,
+        "types": TYPE_LABELS,
     }
     order = np.argsort(-deaths.fillna(-1).to_numpy(), kind="stable")  # large markers first, small ones on top
     for key in ("x", "y", "t", "f", "p", "id"):
@@ -80,12 +85,11 @@ def canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
 def cell_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     """Too many incidents to draw one by one: one circle per grid cell, sized by its events."""
     cells = grid_cells(events)
-    index = {t: i for i, t in enumerate(_TYPE_NAMES)}
     data = {
         "x": rounded(cells["lon"]), "y": rounded(cells["lat"]), "n": cells["events"].tolist(),
         "f": cells["fatalities"].tolist(), "u": cells["unknown_fatalities"].tolist(), "r": cells["region_only"].tolist(),
-        "t": [index.get(t, len(_TYPE_NAMES)) for t in cells["top_type"]], "tn": cells["top_type_events"].tolist(),
-        "types": _TYPE_LABELS,
+        "t": type_index(cells["top_type"]).tolist(), "tn": cells["top_type_events"].tolist(),
+        "types": TYPE_LABELS,
     }
     group = folium.FeatureGroup(name=name)
     CanvasMarkers(data, CANVAS_CELLS_JS).add_to(group)

@@ -45,13 +45,18 @@ def check_frame(frame: gpd.GeoDataFrame, columns: Sequence[str], what: str) -> g
 def check_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The events that have a point geometry; the others are skipped with a warning naming them."""
     events = check_frame(events, _EVENT_COLUMNS, "events")
-    points = np.asarray(events.geometry.array)
-    usable = pd.Series(~shapely.is_missing(points) & ~shapely.is_empty(points) & (shapely.get_type_id(points) == 0),
-                       index=events.index)
+    usable = has_point(events)
     if not usable.all():
         skipped = events.loc[~usable, "event_id"].astype(str).tolist()
         warnings.warn(f"Not drawn (no point geometry): {', '.join(skipped[:10])}{' …' if len(skipped) > 10 else ''}", stacklevel=3)
     return events[usable]
+
+
+def has_point(events: gpd.GeoDataFrame) -> pd.Series:
+    """True for the events with a point geometry: the ones the incident layer draws."""
+    points = np.asarray(events.geometry.array)
+    return pd.Series(~shapely.is_missing(points) & ~shapely.is_empty(points) & (shapely.get_type_id(points) == 0),
+                     index=events.index)
 
 
 def xy(events: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -2,9 +2,10 @@
 
 Up to ``DETAIL_LIMIT`` events each marker carries its popup (SVG, one GeoJSON layer, plus faint
 uncertainty circles for region-only points); up to ``POINT_LIMIT`` they are drawn on a canvas from
-compact columns (:mod:`mapdata.layers.canvas`; the full record is shown by the app on click); above
-that the events are counted in grid cells. ``in_view`` picks the events of the visible map area so
-that a zoomed-in view shows single incidents again.
+compact columns (:mod:`mapdata.layers.canvas`; the full record is shown by the app on click); up to
+``WEBGL_LIMIT`` as WebGL points from typed arrays (:mod:`mapdata.layers.webgl`); above that, or
+when the reader asks to aggregate, the events are counted in grid cells. ``in_view`` picks the
+events of the visible map area so that a zoomed-in view of grid cells shows single incidents again.
 """
 
 from __future__ import annotations
@@ -20,15 +21,19 @@ import pandas as pd
 from mapdata.layers import symbology as sym
 from mapdata.layers.canvas import canvas_layer, cell_layer
 from mapdata.layers.elements import RawScriptGeoJson
-from mapdata.layers.frames import COORD_DECIMALS, check_events, dates, fatalities, precision, text, xy
+from mapdata.layers.frames import COORD_DECIMALS, check_events, dates, fatalities, has_point, precision, text, xy
 from mapdata.layers.legend import Legend, legend_html
 from mapdata.layers.popups import popup, tooltip
+from mapdata.layers.webgl import webgl_layer
 
 DETAIL_LIMIT = 2_000
 """Up to this many events, every marker carries its popup (SVG paths, one GeoJSON layer)."""
 POINT_LIMIT = 20_000
-"""Up to this many events, single markers on a canvas; above, grid cells (server-side counts)."""
+"""Up to this many events, single markers on a canvas; above, WebGL points."""
+WEBGL_LIMIT = 1_000_000
+"""Up to this many events, single WebGL points; above, grid cells (server-side counts)."""
 _TOOLTIP_ID = re.compile(r"^\s*([A-Za-z0-9_.:-]+)\s*·")
+_TOOLTIP_ROW = re.compile(r"^\s*#(\d+)\s*·")
 
 POINT_TO_LAYER_JS = sym.closed_over_table(
     """function(feature, latlng) {
@@ -52,16 +57,19 @@ _BIND_POPUP = folium.JsCode(
 )
 
 
-def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents") -> folium.FeatureGroup:
+def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents", aggregate: bool = False) -> folium.FeatureGroup:
     """One GeoJSON layer of circle markers (plus faint uncertainty circles) and its legend; canvas
-    points above ``DETAIL_LIMIT`` events, grid cells above ``POINT_LIMIT``.
+    points above ``DETAIL_LIMIT`` events, WebGL points above ``POINT_LIMIT``, grid cells above
+    ``WEBGL_LIMIT`` or with ``aggregate``.
 
     ``events`` is a point GeoDataFrame in EPSG:4326 with the schema's columns; missing optional
     columns are treated as empty. Rows without a point geometry are skipped with a warning.
     """
     events = check_events(events)
-    if len(events) > POINT_LIMIT:
+    if aggregate or len(events) > WEBGL_LIMIT:
         return cell_layer(events, name)
+    if len(events) > POINT_LIMIT:
+        return webgl_layer(events, name)
     if len(events) > DETAIL_LIMIT:
         return canvas_layer(events, name)
     group = folium.FeatureGroup(name=name)
@@ -100,8 +108,13 @@ def in_view(events: gpd.GeoDataFrame, bounds: dict | Sequence[float] | None) -> 
     return events[inside] if inside.sum() <= POINT_LIMIT else events
 
 
-def event_id_from_tooltip(text: str | None) -> str | None:
-    """The event_id at the start of an incident tooltip (st_folium's ``last_object_clicked_tooltip``)."""
+def event_id_from_tooltip(text: str | None, drawn: pd.DataFrame | None = None) -> str | None:
+    """The event_id at the start of an incident tooltip (st_folium's ``last_object_clicked_tooltip``);
+    a WebGL point's tooltip names its row (``#12 · …``) among the events of ``drawn`` (the frame the
+    layer was made of) that have a point."""
+    if drawn is not None and (row := _TOOLTIP_ROW.match(text or "")):
+        index, ids = int(row.group(1)), drawn["event_id"][has_point(drawn).to_numpy()]
+        return str(ids.iloc[index]) if index < len(ids) else None
     match = _TOOLTIP_ID.match(text or "")
     return match.group(1) if match else None
 

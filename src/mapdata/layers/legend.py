@@ -17,8 +17,9 @@ def legend_html() -> str:
     return legend_box("Incidents", incident_rows())
 
 
-def incident_rows() -> list[str]:
-    """Legend rows of the single-incident markers: one per event type, one per precision style, size."""
+def incident_rows(sized: bool = True) -> list[str]:
+    """Legend rows of the single-incident markers: one per event type, one per precision style, and
+    (``sized``: markers sized by fatalities) what size and the black ring mean."""
     filled = sym.PRECISION_STYLES[1]["fillOpacity"]
     rows = [legend_row(swatch(colour, fill=filled), html.escape(kind)) for kind, colour in sym.TYPE_COLOURS.items()]
     rows.append("<div style='margin-top:4px'><b>Location certainty</b></div>")
@@ -26,6 +27,8 @@ def incident_rows() -> list[str]:
         symbol = swatch(sym.LEGEND_GREY, fill=style["fillOpacity"], weight=style["weight"], dash=style.get("dashArray", ""),
                         halo=precision == 3)
         rows.append(legend_row(symbol, html.escape(schema.GEO_PRECISION_LABELS[precision])))
+    if not sized:
+        return rows
     rows += [
         "<div style='margin-top:4px'><b>Fatalities</b>: larger circle = more deaths</div>",
         legend_row(swatch(sym.LEGEND_GREY, fill=filled, ring=sym.NO_FIGURE_RING, r=sym.RADIUS["no_figure"]),
@@ -86,6 +89,15 @@ def _square(colour: str) -> str:
     return f"<svg width='22' height='14' aria-hidden='true'><rect x='3' y='1' width='16' height='12' {fill} stroke='{outline}'/></svg>"
 
 
+FOLLOW_LAYER_JS = """function show() { if (layer._map && !control._map) { control.addTo(layer._map); } }
+            function hide() { if (control._map) { control.remove(); } }
+            layer.on("add", show);
+            layer.on("remove", hide);
+            show();"""
+"""Shows the Leaflet control ``control`` while the layer ``layer`` is on the map (both JavaScript
+variables in scope): a legend or a button comes and goes with the layer it belongs to."""
+
+
 class Legend(MacroElement):
     """A Leaflet control holding ``html`` that is shown while its parent layer is on the map."""
 
@@ -101,11 +113,7 @@ class Legend(MacroElement):
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
-            function show() { if (layer._map && !control._map) { control.addTo(layer._map); } }
-            function hide() { if (control._map) { control.remove(); } }
-            layer.on("add", show);
-            layer.on("remove", hide);
-            show();
+            {{ this.follow }}
         })();
         {% endmacro %}
         """
@@ -114,5 +122,6 @@ class Legend(MacroElement):
     def __init__(self, html_text: str, position: str = "bottomright"):
         super().__init__()
         self._name = "Legend"
+        self.follow = FOLLOW_LAYER_JS
         self.html = html_text
         self.position = position

@@ -55,6 +55,11 @@ CELL_STYLES: dict[str, dict[str, float | str | None]] = {
 }
 """Grid-cell circle style: ``vague`` when at least half of its events are region-only points."""
 
+WEBGL_POINT: dict[str, float] = {"size": 5, "ring": 0.4, "pick_px": 6}
+"""A WebGL point (many incidents, one by one): diameter in pixels, ring width as a share of the
+radius (fill opacity and ring opacity by precision come from :data:`PRECISION_STYLES`), and how
+near (pixels) a click must be to pick it."""
+
 CHOROPLETH_COLOURS: tuple[str, ...] = ("#D9D9D9", "#BDBDBD", "#969696", "#636363")
 """Grey ramp for region fills: no hue, so it never competes with the event-type colours."""
 CHOROPLETH_FILL_OPACITY = 0.55
@@ -64,6 +69,9 @@ COUNTRY_STYLE: dict[str, float | str | bool] = {"color": "#4D4D4D", "weight": 1.
 """Country outlines of the geography: drawn on the base map under every layer, not clickable."""
 COUNTRY_SIMPLIFY_DEG = 0.002
 """Outlines are simplified to about 200 m for drawing (the join uses the full regions)."""
+AREA_STYLE: dict[str, float | str | bool] = {"color": "#1A1A1A", "weight": 2, "opacity": 0.9, "dashArray": "6 4",
+                                             "fillColor": "#1A1A1A", "fillOpacity": 0.04}
+"""Outline of the area filter, while it is drawn and once it filters."""
 BACKGROUND = "#F4F2EC"
 LEGEND_GREY = "#555555"
 """Colour of the legend's symbols that explain size and precision rather than type."""
@@ -83,7 +91,7 @@ def table() -> dict:
         "type_colours": TYPE_COLOURS, "other_type": OTHER_TYPE, "other_colour": OTHER_COLOUR,
         "no_figure_ring": NO_FIGURE_RING, "radius": RADIUS, "precision": PRECISION_STYLES,
         "uncertainty_radius_m": UNCERTAINTY_RADIUS_M, "uncertainty": UNCERTAINTY_STYLE,
-        "cell_radius": CELL_RADIUS, "cells": CELL_STYLES,
+        "cell_radius": CELL_RADIUS, "cells": CELL_STYLES, "webgl": WEBGL_POINT,
     }
 
 
