@@ -70,3 +70,12 @@ def test_later_stages_take_names_and_credits_from_their_own_modules():
         for stage in ("join", "geo"):
             assert imported.get(stage, set()) <= allowed.get(module, {}).get(stage, set()), \
                 f"{module}.py imports {sorted(imported[stage])} from {stage}.py"
+
+
+def test_every_library_module_is_in_the_readme_layout(repo_root):
+    """The README's layout names every module of the library (a package's modules by file name)."""
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout and architecture"):readme.index("### How to add")]
+    modules = [p for p in _LIBRARY.rglob("*.py") if not p.name.startswith("_")]
+    missing = [str(p.relative_to(_LIBRARY)) for p in modules if p.name not in layout]
+    assert not missing, f"README 'Layout and architecture' lacks {missing}"
