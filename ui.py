@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapdata import Dataset, FilterSpec, MapdataError, filter_events, layers, load_dataset, resolve_regions, schema, stats
+from mapdata import Dataset, FilterSpec, MapdataError, compare, filter_events, layers, load_dataset, resolve_regions, schema, stats
 from mapdata.area import area_from_geojson, area_words
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets
@@ -24,6 +24,8 @@ from mapdata.credits import EVENTS, GEONAMES, boundaries
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
+STYLES = Path(__file__).parent / "static" / "app.css"
+"""The app's page styles: compact top band, visible focus, reduced motion."""
 
 
 class Key:
@@ -38,11 +40,14 @@ class Key:
     OPTIONS_VERSION = "_options_version"
     UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
-    SHADE, BIN = VIEW_KEYS  # bound to the URL: the Map's shading and the Timeline's bin (not filters)
+    SHADE, BIN, COMPARE, PERIOD_B = VIEW_KEYS  # bound to the URL: view settings, not filters
+    B_CHOICE, COMPARE_CSV = "b_choice", "compare_csv"
     HEAT, TILES, FIT_ALL, AGGREGATE, PLAY_STEP = "heat", "tiles", "fit_all", "aggregate", "play_step"
     ANIMATE, PLAYING, PLAY, PLAY_MODE, FRAME, TICKED, MAP = "animate", "playing", "play", "play_mode", "frame", "_ticked", "map"
     DRAWN, CLEAR_AREA = "_drawn", "clear_area"  # the map's last drawn shape (taken once), the sidebar's button
     STACK = "stack_"  # + the clicked event id: the picker of events stacked at one point
+    EVENT_TABLE, EVENT_ORDER, PICKED, LAST_CLICK, CENTRE = "event_table", "_event_order", "_picked", "_last_click", "_centre"
+    BRUSH, BRUSHED = "timeline_brush", "_brushed"
     REGION_TABLE, REGION_ORDER, REGION_SHADE, REGIONS_MAP = "region_table", "_region_order", "region_shade", "regions_map"
     DOWNLOAD = "download_"  # + the export format
     IMPORT_FILE, IMPORT_FORMAT, IMPORT_MAPPING, DATA_SOURCE = "import_file", "import_format", "import_mapping", "data_source"
@@ -84,6 +89,7 @@ PAGES = (
 def frame(title: str) -> Context:
     """Draw the shared furniture (navigation, sidebar filters, headline); return the page's context."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=str(FAVICON), layout="wide")
+    st.html(STYLES)
     menu = st.sidebar.container()
     data = dataset()
     _keep_widgets_across_pages(title)
@@ -223,6 +229,8 @@ def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
             st.session_state[key] = field.blank if value is None else value
         elif field.widget == "area":
             st.session_state[key] = value
+        elif field.widget == "text":
+            st.session_state[key] = value or ""
     st.session_state[Key.EXACT_ONLY] = False
 
 
@@ -283,6 +291,9 @@ def sidebar_filters(data: Dataset) -> FilterSpec:
             chosen = bar.multiselect(field.label, options=list(offered), format_func=lambda v, o=offered: o.get(v, v),
                                      key=filter_key(field.name), placeholder=field.placeholder, help=field.tip)
             values[field.name] = _precisions(bar, field, chosen) if field.name == "precisions" else tuple(chosen)
+        elif field.widget == "text":
+            text = bar.text_input(field.label, key=filter_key(field.name), placeholder=field.placeholder, help=field.tip)
+            values[field.name] = " ".join(text.split()) or None
         elif field.widget == "number":
             whole = isinstance(field.step, int)
             number = bar.number_input(field.label, min_value=0 if whole else 0.0, step=field.step, key=filter_key(field.name),
@@ -362,20 +373,65 @@ def filtered(data: Dataset, spec: FilterSpec):
 
 
 def headline(data: Dataset, selected, spec: FilterSpec) -> None:
-    """Title, headline numbers and the active filters, always visible."""
-    st.title(APP_TITLE)
+    """Title, headline numbers and the active filters, always visible, in one compact band (so
+    the Map page's map starts near the top of a 900 px window)."""
+    cols = st.columns([1.8, 0.5, 0.6, 1.5, 1.1], vertical_alignment="bottom")
+    cols[0].title(APP_TITLE)
     head = stats.headline(selected)
-    cols = st.columns([0.8, 0.8, 2, 1])
-    cols[0].metric("Events", f"{head.events:,}", help=f"of {len(data.events):,} in {data.name}")
-    cols[1].metric("Fatalities", f"≥ {head.fatalities_at_least:,}", help=head.fatalities_text()
+    cols[1].metric("Events", f"{head.events:,}", help=f"of {len(data.events):,} in {data.name}")
+    cols[2].metric("Fatalities", f"≥ {head.fatalities_at_least:,}", help=head.fatalities_text()
                    + ". Sums undercount multi-site episodes whose per-site figures are unknown.")
     span = f"{head.first:%d %b %Y} – {head.last:%d %b %Y}" if head.first else "—"
-    cols[2].metric("Date span", span)
-    cols[3].metric("Region-only locations", f"{head.region_only:,}", help=schema.GEO_PRECISION_LABELS[3])
+    cols[3].metric("Date span", span)
+    cols[4].metric("Region-only locations", f"{head.region_only:,}", help=schema.GEO_PRECISION_LABELS[3])
     st.caption(f"**Active filters:** {spec.describe()} · fatalities {head.fatalities_text()}"
                + (f" · {head.windows:,} events dated only to a window longer than a month (inside a period when "
                   "their window overlaps it)" if head.windows else "")
                + (f" · {len(data.rejected['row'].unique())} invalid rows skipped" if len(data.rejected) else ""))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The compare mode's result: the two periods and the per-region table (mapdata.compare)."""
+
+    periods: compare.Periods
+    table: pd.DataFrame
+
+
+def comparison(ctx: Context, bar) -> Comparison | None:
+    """The compare mode's controls, drawn in ``bar`` (a container): off, or period A (the selected
+    date range) against period B (the previous period of equal length, or dates the reader picks).
+    Both settings live in the URL."""
+    if not bar.toggle("Compare two periods", key=Key.COMPARE, bind="query-params",
+                      help="Period A is the selected date range; period B the one before it of equal length, "
+                           "or dates you choose. Regions are coloured by the change in events."):
+        return None
+    choice = options(ctx.data)
+    if choice.first is None:
+        return None
+    a = (ctx.spec.date_from or choice.first, ctx.spec.date_to or choice.last)
+    b = compare.previous_period(*a)
+    if bar.toggle("Choose period B", key=Key.B_CHOICE, help=f"Off: B is {b[0]} to {b[1]}, the period before A."):
+        picked = bar.date_input("Period B", value=b, key=Key.PERIOD_B, bind="query-params", format="YYYY-MM-DD")
+        if len(picked) == 2:
+            b = tuple(picked)
+    try:
+        periods = compare.Periods(a=a, b=b)
+    except MapdataError as exc:
+        bar.warning(str(exc))
+        return None
+    return Comparison(periods, compare.compare_regions(filtered(ctx.data, ctx.spec.without_dates()), ctx.data.regions, periods))
+
+
+def comparison_table(result: Comparison) -> None:
+    """The compare mode's regions with both counts, the change and its band; CSV download."""
+    st.subheader("Change per region")
+    st.caption(f"{result.periods.describe()}. Bands: " + ", ".join(compare.BANDS) + ". Regions without events in "
+               "either period are left out.")
+    st.dataframe(result.table.rename(columns={"events_a": "events in A", "events_b": "events in B", "change_pct": "change (%)"}),
+                 hide_index=True, width="stretch", column_config={"region_id": None})
+    st.download_button("Download the comparison (CSV)", compare.comparison_csv(result.table, result.periods),
+                       file_name="comparison.csv", mime="text/csv", on_click="ignore", key=Key.COMPARE_CSV)
 
 
 def credits() -> None:

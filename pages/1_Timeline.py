@@ -19,6 +19,8 @@ else:
         st.subheader(title)
         wide = series.pivot(index="period", columns="event_type", values=measure)[types].reset_index()
         st.bar_chart(wide, x="period", y=types, color=colours, stack=True, x_label=step, y_label=measure)
+        with st.expander(f"The numbers as a table ({measure} per {step} and type)"):
+            st.dataframe(stats.timeline_table(series, measure), hide_index=True, width="stretch")
     windows = stats.headline(selected).windows
     if windows:
         st.caption(f"{windows:,} events are dated only to a window longer than a month: each counts as an event in "

@@ -17,6 +17,20 @@ def _pick_regions() -> None:
 
 table = stats.region_summary(ctx.selected, ctx.data.regions)
 st.session_state[ui.Key.REGION_ORDER] = list(table["name_en"])
+bar = st.columns([1, 1], vertical_alignment="bottom")
+shade = bar[0].segmented_control("Shade the map by", ["events", "fatalities"], default="events", key=ui.Key.REGION_SHADE) or "events"
+compared = ui.comparison(ctx, bar[1].popover("Compare two periods", icon=":material/compare_arrows:"))
+if all(path.exists() for path in assets.asset_files()):
+    assets.use_local_assets()
+    fill = (layers.change_layer(ui.display_regions(ctx.data), compared.table, compared.periods.describe()) if compared
+            else layers.region_layer(ui.display_regions(ctx.data), table.set_index("region_id")[shade], shade))
+    st_folium(
+        layers.base_map(ctx.data.regions.total_bounds), key=ui.Key.REGIONS_MAP, height=580, use_container_width=True,
+        feature_group_to_add=[fill, layers.border_layer(ctx.data.border)],
+        layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
+    )
+if compared:
+    ui.comparison_table(compared)
 st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
            f"{stats.outside_count(ctx.selected)} matching events lie outside every region (e.g. meetings abroad) "
            "and are not in this table.")
@@ -26,13 +40,4 @@ st.dataframe(
     hide_index=True, width="stretch", key=ui.Key.REGION_TABLE, on_select=_pick_regions, selection_mode="multi-row",
     column_config={"region_id": None, "fatalities": st.column_config.NumberColumn("fatalities (at least)")},
 )
-shade = st.segmented_control("Shade the map by", ["events", "fatalities"], default="events", key=ui.Key.REGION_SHADE) or "events"
-if all(path.exists() for path in assets.asset_files()):
-    assets.use_local_assets()
-    counts = table.set_index("region_id")[shade]
-    st_folium(
-        layers.base_map(ctx.data.regions.total_bounds), key=ui.Key.REGIONS_MAP, height=460, use_container_width=True,
-        feature_group_to_add=[layers.region_layer(ui.display_regions(ctx.data), counts, shade), layers.border_layer(ctx.data.border)],
-        layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
-    )
 ui.credits()

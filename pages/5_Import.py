@@ -21,7 +21,8 @@ st.caption(f"CSV (or a .zip holding one CSV, or an .xlsx workbook) up to {limit_
            "it is not saved on the server. Rows that name a place but have no coordinates are placed with an "
            "offline gazetteer, and the report says how.")
 
-upload = st.file_uploader("Events file", type=["csv", "txt", "tsv", "zip", "xlsx"], key=ui.Key.IMPORT_FILE)
+upload = st.file_uploader("Events file", type=["csv", "txt", "tsv", "zip", "xlsx"], key=ui.Key.IMPORT_FILE,
+                          max_upload_size=limit_mb)
 fmt = st.selectbox("Format", list(CHOICES), format_func=CHOICES.get, key=ui.Key.IMPORT_FORMAT)
 date_format = st.text_input("Date format (optional)", key=ui.Key.IMPORT_DATE_FORMAT,
                             placeholder="chosen from the values; or e.g. %d/%m/%Y, %m/%d/%Y, excel")

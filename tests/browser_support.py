@@ -236,3 +236,29 @@ DETAILS = "dl.incident-details"
 def details_cells(page) -> list[str]:
     """The details panel as [label, value, label, value, ...] (the texts of its dt/dd elements)."""
     return [t.strip() for t in page.locator(f"{DETAILS} dt, {DETAILS} dd").all_inner_texts()]
+
+
+# --------------------------------------------------------------------------------------------
+# accessibility: axe-core
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+"""The WCAG 2.1 A and AA rules of axe-core (issue 19)."""
+
+_AXE_RUN_JS = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, iframes: false});
+    return result.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 6).map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 3).join(" ")),
+    }));
+}"""
+
+
+def axe_violations(frame) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations in ``frame`` (a page or the map's frame), each as
+    {id, impact, help, nodes}. axe-core is fetched once from the npm registry (pinned version and
+    hash, mapdata.assets.AXE) and injected as an inline script: no request leaves the machine."""
+    from mapdata.assets import fetch_axe
+
+    if not frame.evaluate("() => typeof window.axe === 'object'"):
+        frame.add_script_tag(path=str(fetch_axe()))
+    return frame.evaluate(_AXE_RUN_JS, AXE_TAGS)

@@ -9,6 +9,7 @@ from datetime import date
 from mapdata import FilterSpec
 
 FIELD_SPECS: dict[str, FilterSpec] = {
+    "search": FilterSpec(search="Goris"),
     "date_from": FilterSpec(date_from=date(2022, 1, 1)),
     "date_to": FilterSpec(date_to=date(2021, 12, 31)),
     "regions": FilterSpec(regions=("Karvachar",)),

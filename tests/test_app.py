@@ -244,3 +244,34 @@ def test_grid_cells_on_request_count_every_event():
     at.toggle(key="aggregate").set_value(True).run()
     assert not at.exception
     assert any("Grouped in grid cells (as chosen)" in c.value for c in at.caption)
+
+
+def test_the_search_box_filters_and_goes_into_the_url(data):
+    at = app()
+    at.text_input(key="f_q").set_value("  GORİS ").run()
+    expected = filter_events(data.events, FilterSpec(search="goris"), data.regions)
+    assert events_metric(at) == len(expected) > 0
+    assert at.query_params["q"] in (["GORİS"], "GORİS")
+    assert "search “GORİS”" in at.caption[0].value
+    linked = app("pages/1_Timeline.py", q="goris")
+    assert events_metric(linked) == len(expected) and linked.text_input(key="f_q").value == "goris"
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/2_Regions.py"])
+def test_compare_mode_shows_the_librarys_bands_and_lives_in_the_url(page, data):
+    from mapdata import compare
+
+    at = app(page, **{"from": "2022-01-01", "to": "2022-12-31", "compare": "true"})  # a link with compare mode on
+    if page != "app.py":  # AppTest's page switch drops the link's view keys (a browser keeps them: test_workbench_browser)
+        at.toggle(key="compare").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.toggle(key="compare").value is True
+    periods = compare.Periods(a=(date(2022, 1, 1), date(2022, 12, 31)), b=(date(2021, 1, 1), date(2021, 12, 31)))
+    expected = compare.compare_regions(data.events, data.regions, periods)
+    shown = next(df.value for df in at.dataframe if "events in A" in df.value.columns)
+    assert list(shown["events in A"]) == list(expected["events_a"]) and list(shown["band"]) == list(expected["band"])
+    assert any(periods.describe() in c.value for c in at.caption)
+    csv = next(b for b in at.get("download_button") if b.proto.label == "Download the comparison (CSV)")
+    assert csv.proto.label and not at.error
+    at.toggle(key="compare").set_value(False).run()
+    assert not any("events in A" in df.value.columns for df in at.dataframe)

@@ -85,3 +85,15 @@ def test_fetch_assets_downloads_verifies_and_is_idempotent(tmp_path):
     stamps = [p.stat().st_mtime_ns for p in files]
     assets.fetch_assets(tmp_path)
     assert [p.stat().st_mtime_ns for p in files] == stamps
+
+
+@pytest.mark.network
+def test_fetch_axe_checks_the_pinned_hash_and_is_idempotent(tmp_path):
+    if not _registry_reachable():
+        pytest.skip("npm registry not reachable")
+    path = assets.fetch_axe(tmp_path)
+    assert path == tmp_path / f"axe-core-{assets.AXE.version}" / "axe.min.js"
+    assert f"axe v{assets.AXE.version}".encode() in path.read_bytes()[:500]
+    stamp = path.stat().st_mtime_ns
+    assets.fetch_axe(tmp_path)
+    assert path.stat().st_mtime_ns == stamp

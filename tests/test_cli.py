@@ -208,3 +208,12 @@ def test_export_area_from_a_geojson_file_or_wkt(area, data_dir, embedded, tmp_pa
 def test_export_area_that_is_not_a_polygon_is_one_line(data_dir, tmp_path):
     out = run("export", "--area", str(data_dir / "border_small.geojson"), "-o", str(tmp_path / "x.geojson"))
     assert out.returncode != 0 and "Traceback" not in out.stderr and "--area" in out.stderr, out.stderr
+
+
+def test_export_q_searches_like_the_library(embedded, tmp_path):
+    from mapdata import FilterSpec, filter_events
+
+    expected = len(filter_events(embedded.events, FilterSpec(search="kəlbəcər"), embedded.regions))
+    assert 0 < expected < len(embedded.events)
+    out = run("export", "--q", "KALBACAR", "--format", "csv", "-o", str(tmp_path / "q.csv"))
+    assert out.returncode == 0 and f"wrote {expected} of {len(embedded.events)} events" in out.stderr, out.stderr

@@ -146,3 +146,38 @@ def test_country_filter_takes_any_form_and_rejects_unknown(joined_events):
     assert filter_events(joined_events, FilterSpec(countries=("UKR",))).empty  # a real country without events here
     with pytest.raises(FilterError, match=r"unknown country 'Armenai' \(did you mean Armenia"):
         filter_events(joined_events, FilterSpec(countries=("Armenai",)))
+
+
+def test_search_folds_case_and_accents_and_reads_alternative_region_names(joined_events, small_regions):
+    by = lambda text: sorted(filter_events(joined_events, FilterSpec(search=text), small_regions)["event_id"])  # noqa: E731
+    kalbajar = by("kalbajar")
+    assert kalbajar and by("KALBAJAR") == by("Kälbäjär") == kalbajar
+    assert by("kalbacar") and by("KƏLBƏCƏR") == by("kalbacar"), "ə folds to a"
+    karvachar = small_regions.loc[small_regions["names_alt"].fillna("").str.contains("Karvachar"), "region_id"]
+    in_region = set(joined_events.loc[joined_events["region_id"].isin(karvachar), "event_id"])
+    assert in_region and in_region <= set(by("karvachar")), "an alternative name of the event's region matches"
+
+
+def test_search_needs_every_word_somewhere_in_the_record(joined_events, small_regions):
+    by = lambda text: set(filter_events(joined_events, FilterSpec(search=text), small_regions)["event_id"])  # noqa: E731
+    actor = joined_events["actor1"].iloc[0]
+    word = actor.split()[-1]
+    place = joined_events["location"].iloc[0].split()[0]
+    assert by(f"{word} {place}") == by(word) & by(place)
+    assert by("zzqx-not-in-any-record") == set()
+
+
+def test_search_is_one_filter_table_entry_with_url_key_q_and_flag_q():
+    field = next(f for f in FIELDS if f.name == "search")
+    assert (field.key, field.flag, field.widget) == ("q", "--q", "text")
+    spec = FilterSpec.from_query("q=%20shelling%20%20Goris%20")
+    assert spec.search == "shelling Goris" and spec.to_query() == {"q": ["shelling Goris"]}
+    assert spec.describe() == "search “shelling Goris”"
+    assert FilterSpec.from_query({"q": ["   "]}) == FilterSpec()
+    with pytest.raises(ValueError, match="empty search"):
+        field.parse("  ")
+
+
+def test_without_dates_keeps_every_other_field():
+    spec = FilterSpec(search="Goris", date_from=date(2021, 1, 1), date_to=date(2021, 2, 1), event_types=("Battles",))
+    assert spec.without_dates() == FilterSpec(search="Goris", event_types=("Battles",))

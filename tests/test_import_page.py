@@ -87,12 +87,15 @@ def test_acled_file_is_detected_and_a_broken_mapping_is_a_message():
 
 
 def test_too_large_a_file_is_refused_with_the_limit(monkeypatch):
-    monkeypatch.setenv("MAPDATA_UPLOAD_LIMIT_MB", "0")
+    monkeypatch.setenv("MAPDATA_UPLOAD_LIMIT_MB", "1")  # the smallest limit the uploader takes
     at = import_page()
     path = DATA / "events_valid.csv"
-    at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    header, *rows = path.read_bytes().splitlines(keepends=True)
+    big = header + b"".join(rows) * (1024 * 1024 // len(b"".join(rows)) + 1)
+    assert len(big) > 1024 * 1024
+    at.file_uploader(key="import_file").set_value((path.name, big, "text/csv")).run()
     next(b for b in at.button if b.label == "Check and import").click().run()
-    assert any("the limit is 0 MB" in e.value for e in at.error)
+    assert any("the limit is 1 MB" in e.value for e in at.error)
 
 
 BAD = DATA / "bad"
@@ -173,3 +176,11 @@ def test_a_gazetteer_upload_places_rows_of_another_country(tmp_path):
     assert any("gazetteer_small.csv row 4, column latitude ('95')" in w.value for w in at.warning)
     values = {m.label: m.value for m in at.metric}
     assert values["Accepted"] == "1" and values["Geocoded"] == "1"
+
+
+def test_the_uploader_and_the_page_text_state_one_size_limit(monkeypatch):
+    """Issue 16: the page said "CSV up to 50 MB" while the uploader said "200MB per file"."""
+    monkeypatch.setenv("MAPDATA_UPLOAD_LIMIT_MB", "7")
+    at = import_page()
+    assert at.file_uploader(key="import_file").proto.max_upload_size_mb == 7
+    assert any("up to 7 MB." in c.value for c in at.caption)

@@ -3,6 +3,7 @@ upgrade that changes what they rely on fails here, loudly, instead of silently o
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
@@ -84,3 +85,12 @@ def test_a_template_without_the_macro_fails_with_a_clear_error():
     geojson = Bare({"type": "FeatureCollection", "features": []}).add_to(m)
     with pytest.raises(RuntimeError, match="no 'script' macro: folium changed"):
         elements.RawScriptGeoJson.render(geojson)
+
+
+def test_the_map_has_an_accessible_name_and_a_visible_keyboard_focus():
+    from mapdata.layers import basemap, symbology
+
+    html = basemap.base_map((44.0, 38.5, 47.0, 41.5)).get_root().render()
+    assert 'setAttribute("aria-label", ' + json.dumps(basemap.MAP_LABEL) in html
+    assert f".leaflet-container:focus-visible {{ outline: 3px solid {symbology.FOCUS_OUTLINE}" in html
+    assert "keyboard: false" not in html.replace('"keyboard": false', "keyboard: false")

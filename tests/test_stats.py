@@ -37,6 +37,7 @@ def test_timeline_fills_empty_periods_and_sums_per_type(joined_events):
     assert nov21["events"].iloc[0] == 2
     weeks = stats.timeline(joined_events, "week")
     assert (weeks["period"].dt.day_of_week == 0).all(), "weeks start on Monday"
+    assert (weeks["end"] - weeks["period"]).eq(pd.Timedelta(days=6)).all() and (months["end"].dt.is_month_end).all()
     assert weeks["events"].sum() == len(joined_events)
 
 
@@ -142,3 +143,38 @@ def test_an_event_dated_to_a_window_shows_in_every_frame_its_window_overlaps(dat
     assert [m for m, ids in shown.items() if "UCDP-GED-800001" in ids] == ["05"]
     cumulative = stats.frame_events(events, months[5], "cumulative")  # up to June
     assert set(cumulative["event_id"]) == {"UCDP-GED-800001", "UCDP-GED-800002", "UCDP-GED-800003", "UCDP-GED-800004"}
+
+
+def test_event_table_says_type_precision_and_fatalities_in_words(joined_events):
+    table = stats.event_table(joined_events)
+    assert len(table) == len(joined_events) and set(table["event"]) == set(joined_events["event_id"])
+    assert list(table["date"]) == sorted(table["date"], reverse=True)
+    row = joined_events.iloc[0]
+    mine = table[table["event"] == row["event_id"]].iloc[0]
+    assert mine["type"] == row["event_type"]
+    assert mine["location precision"].startswith(f"{int(row['geo_precision'])} — ")
+    assert mine["fatalities"] == ("no figure" if pd.isna(row["fatalities"]) else str(int(row["fatalities"])))
+
+
+def test_map_summary_follows_the_events(joined_events):
+    text = stats.map_summary(joined_events)
+    top = joined_events["region_name"][joined_events["region_name"].fillna("") != ""].value_counts()
+    assert text.startswith(f"{len(joined_events):,} incidents, ")
+    assert f"most in {top.index[0]} ({top.iloc[0]})" in text
+    assert stats.map_summary(joined_events.iloc[0:0]) == "No incidents match the filters."
+
+
+def test_bin_span_snaps_a_drag_to_whole_bins():
+    assert stats.bin_span("2021-03-17", "2021-01-05", "month") == (date(2021, 1, 1), date(2021, 3, 31))
+    assert stats.bin_span("2024-02-14T13:00", "2024-02-14", "week") == (date(2024, 2, 12), date(2024, 2, 18))
+    assert stats.bin_span(1_613_000_000_000, 1_609_459_200_000.0) == (date(2021, 1, 1), date(2021, 2, 28)), "epoch ms"
+
+
+def test_timeline_period_marks_and_table(joined_events):
+    months = stats.timeline(joined_events, "month")
+    inside = stats.timeline_in_period(months, date(2021, 11, 16), date(2022, 1, 31))
+    assert set(months.loc[inside, "period"].dt.strftime("%Y-%m")) == {"2021-11", "2021-12", "2022-01"}
+    assert stats.timeline_in_period(months, None, None).all()
+    table = stats.timeline_table(months)
+    assert list(table.columns[:1]) == ["from"] and table.iloc[:, 1:].to_numpy().sum() == len(joined_events)
+    assert table.loc[table["from"] == "2021-11-01", "Battles"].iloc[0] == 2

@@ -95,6 +95,14 @@ _SNAPSHOT = _Package(  # draws the map's frame into a PNG for "Download map imag
 
 _PACKAGES: tuple[_Package, ...] = (_LEAFLET, _JQUERY, _DRAW, _SNAPSHOT)
 
+AXE = _Package(
+    "axe-core", "4.14.1",
+    "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+    ("axe.min.js",),
+)
+"""Deque's accessibility rule engine (MPL-2.0), for the browser tests only: they inject it into
+every page and the map's frame. The app never loads it."""
+
 # folium ships Leaflet.heat with a weights fix (Leaflet.heat PR #78) that npm's 0.2.0 lacks.
 _HEAT_FOLDER = f"folium-{folium.__version__}"
 _HEAT_FILE = "leaflet_heat.min.js"
@@ -116,10 +124,22 @@ def fetch_assets(dest: Path | None = None) -> list[Path]:
     """
     root = _dest(dest)
     for pkg in _PACKAGES:
-        if not all((root / pkg.folder / f).is_file() for f in pkg.files):
-            _extract(pkg, _download_verified(pkg), root / pkg.folder)
+        _fetch_package(pkg, root)
     _copy_folium_heat(root / _HEAT_FOLDER / _HEAT_FILE)
     return asset_files(root)
+
+
+def fetch_axe(dest: Path | None = None) -> Path:
+    """Download and verify axe-core (:data:`AXE`) into ``dest`` (default ``ASSETS_DIR``) once;
+    return the path of ``axe.min.js``. Raises ``AssetError`` like :func:`fetch_assets`."""
+    root = _dest(dest)
+    _fetch_package(AXE, root)
+    return root / AXE.folder / AXE.files[0]
+
+
+def _fetch_package(pkg: _Package, root: Path) -> None:
+    if not all((root / pkg.folder / f).is_file() for f in pkg.files):
+        _extract(pkg, _download_verified(pkg), root / pkg.folder)
 
 
 def use_local_assets(base_url: str | None = None) -> None:

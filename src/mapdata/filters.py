@@ -8,6 +8,7 @@ from that table, so adding a filter is one entry there (plus its predicate) and 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass
 from datetime import date
@@ -19,11 +20,12 @@ import pandas as pd
 from . import schema
 from .area import AREA_DECIMALS, area_text, area_words, inside_area, parse_area, read_area
 from .errors import FilterError
-from .names import country_iso3, country_name, normalise_name, region_lookup, resolve_country, with_finer_units
+from .names import country_iso3, country_name, fold_text, normalise_name, region_lookup, resolve_country, with_finer_units
 
-VIEW_KEYS = ("shade", "bin")
+VIEW_KEYS = ("shade", "bin", "compare", "period_b")
 """URL keys the app writes for its view, not for a filter (the Map's region shading, the Timeline's
-bin): a link carrying them is still a valid filter link, and they do not change what is selected."""
+bin, the compare mode and its period B): a link carrying them is still a valid filter link, and
+they do not change what is selected."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class FilterField:
     Series); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
     end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
     "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
-    its value when it does not filter), "dates" and "dates_end" (one range slider for both ends),
+    its value when it does not filter), "text" (a search box), "dates" and "dates_end" (one range slider for both ends),
     or "area" (drawn on the map; the sidebar says it and clears it). ``show`` writes a value as its
     one URL text when ``str`` does not; ``read`` parses the command line's text when it may be
     more than the URL's (a file name).
@@ -126,6 +128,41 @@ def _known_at_least(events: pd.DataFrame, value: int, regions: pd.DataFrame | No
     return events["fatalities"].ge(value).fillna(False).astype(bool)
 
 
+SEARCHED_COLUMNS = ("location", "notes", "actor1", "actor2", "source", "admin1", "region_name")
+"""Event columns the free-text search looks in (besides the alternative names of the event's region)."""
+
+
+def _search(text: str) -> str:
+    if not text.strip():
+        raise ValueError("empty search")
+    return " ".join(text.split())
+
+
+def _found(events: pd.DataFrame, text: str, regions: pd.DataFrame | None) -> pd.Series:
+    """Events where every word of ``text`` occurs (case and accents folded) in one of
+    :data:`SEARCHED_COLUMNS` or in the English or alternative names of the event's region.
+
+    Each column's distinct values are folded once, so a column with few distinct values (actors,
+    sources, regions) costs little however many events there are.
+    """
+    columns = [events[c].fillna("").astype(str) for c in SEARCHED_COLUMNS if c in events]
+    if regions is not None and "names_alt" in regions and "region_id" in events:
+        alt = dict(zip(regions["region_id"], regions["name_en"].fillna("") + "|" + regions["names_alt"].fillna("")))
+        columns.append(events["region_id"].map(alt).fillna(""))
+    folded = []
+    for column in columns:
+        codes, distinct = pd.factorize(column)
+        folded.append((codes, [fold_text(v) for v in distinct]))
+    mask = pd.Series(True, index=events.index)
+    for word in fold_text(text).split():
+        hit = pd.Series(False, index=events.index)
+        for codes, values in folded:
+            found = pd.array([word in v for v in values] + [False], dtype=bool)
+            hit |= found[codes].to_numpy()  # code -1 (missing) reads the trailing False
+        mask &= hit
+    return mask
+
+
 def _region_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:
     """English names labelled with their alternative names, so typing "Karvachar" finds Kalbajar."""
     ordered = regions.sort_values(["country_iso3", "name_en"])
@@ -155,6 +192,12 @@ def _actor_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str
 
 
 FIELDS: tuple[FilterField, ...] = (
+    FilterField(name="search", key="q", flag="--q", label="Search",
+                help="words that must all occur in the location, notes, actors, source, admin names or the region's "
+                     "alternative names (case and accents ignored)",
+                parse=_search, keep=_found, words=lambda spec: f"search “{spec.search}”" if spec.search else "",
+                widget="text", placeholder="place, actor, source, note…",
+                tip="Every word must occur somewhere in the record; case and accents are ignored (Kəlbəcər = kalbacar)."),
     FilterField(name="date_from", key="from", flag="--from", label="Dates", help="first day, YYYY-MM-DD",
                 parse=_iso_date, keep=lambda ev, v, r: in_period(ev, v, None), words=_date_words,
                 widget="dates", tip="Drag either end; the map's play control steps through time."),
@@ -216,6 +259,8 @@ _BY_KEY = {f.key: f for f in FIELDS}
 class FilterSpec:
     """Which events to keep. Empty fields do not filter; each field is one entry of :data:`FIELDS`.
 
+    - ``search``: words that must all occur in the record's text (:data:`SEARCHED_COLUMNS`) or
+      its region's names, case and accents folded.
     - ``regions``: names (English or alternative, with or without "District") or region ids;
       an event matches through its joined region.
     - ``countries``: the country the sources report the event in, as ISO3, ISO2 or English name.
@@ -226,6 +271,7 @@ class FilterSpec:
       :data:`~mapdata.area.AREA_DECIMALS` decimals; events on its edge are kept.
     """
 
+    search: str | None = None
     date_from: date | None = None
     date_to: date | None = None
     regions: tuple[str, ...] = ()
@@ -262,6 +308,10 @@ class FilterSpec:
     def is_empty(self) -> bool:
         """True when the spec keeps every event."""
         return self == FilterSpec()
+
+    def without_dates(self) -> "FilterSpec":
+        """The same filter for every date: what a timeline shows around the selected period."""
+        return dataclasses.replace(self, date_from=None, date_to=None)
 
     def to_query(self) -> dict[str, list[str]]:
         """The non-empty fields as URL query parameters (lists of strings)."""

@@ -46,14 +46,15 @@ _NAME_WORDS = ("city", "city of", "administrative", "autonomous republic")
 """Further generic words dropped from names (Shusha City = Shusha) that do not make a place a region."""
 
 
-def _fold_letters(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text).casefold().replace("ə", "a").replace("ı", "i"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+def fold_text(text: str) -> str:
+    """Fold case and accents (ə → a, ı → i, Kälbäjär → kalbajar), so spellings and searches compare."""
+    folded = unicodedata.normalize("NFKD", str(text).casefold().replace("ə", "a").replace("ı", "i"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern:
     """The words (folded, longest first), each with a following "of", "de", "du", "del"… ("Provincia de")."""
-    folded = sorted({_fold_letters(w) for w in words}, key=len, reverse=True)
+    folded = sorted({fold_text(w) for w in words}, key=len, reverse=True)
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in folded) + r")(?!\w)(\s+(of|de la|del|de|du|des|d'))?(?!\w)")
 
 
@@ -63,13 +64,13 @@ _GENERIC_WORDS = _words(ADMIN_UNIT_WORDS + _NAME_WORDS)
 
 def normalise_name(name: str) -> str:
     """Fold case, accents and generic words so 'Kəlbəcər rayonu' and 'Kalbajar District' compare."""
-    text = _GENERIC_WORDS.sub(" ", _fold_letters(name).replace("-", " ").replace("’", "'"))
+    text = _GENERIC_WORDS.sub(" ", fold_text(name).replace("-", " ").replace("’", "'"))
     return " ".join(text.split())
 
 
 def names_admin_unit(name: str) -> bool:
     """Whether ``name`` carries a generic word of an administrative unit ("Donetsk Oblast", "Kəlbəcər rayonu")."""
-    return bool(_ADMIN_WORDS.search(_fold_letters(name).replace("-", " ")))
+    return bool(_ADMIN_WORDS.search(fold_text(name).replace("-", " ")))
 
 
 def region_lookup(regions: pd.DataFrame) -> dict[str, tuple[str, ...]]:

@@ -55,13 +55,14 @@ def headline(events: pd.DataFrame) -> Headline:
 
 
 def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
-    """Events and known fatalities per period and event type (long format, every period present).
+    """Events and known fatalities per period and event type (long format, every period present);
+    ``period`` is the first day of a bin, ``end`` its last.
 
     An event dated to a window (date_precision range) counts as an event in every period its
     window overlaps, as the filters treat it; its fatalities count once, in the period the
     window starts, so the fatality sums stay those of the events."""
     rule = FREQUENCIES[freq]
-    columns = ["period", "event_type", "events", "fatalities"]
+    columns = ["period", "end", "event_type", "events", "fatalities"]
     if events.empty:
         return pd.DataFrame(columns=columns)
     to_period = "W-SUN" if freq == "week" else "M"
@@ -82,7 +83,40 @@ def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
     types = [t for t in schema.EVENT_TYPES if t in set(grouped["event_type"])]
     index = pd.MultiIndex.from_product([full_range, types], names=["period", "event_type"])
     filled = grouped.set_index(["period", "event_type"]).reindex(index, fill_value=0).reset_index()
+    offset = pd.DateOffset(weeks=1) if freq == "week" else pd.DateOffset(months=1)
+    filled["end"] = filled["period"] + offset - pd.Timedelta(days=1)
     return filled[columns]
+
+
+def timeline_in_period(series: pd.DataFrame, first: date | None, last: date | None) -> pd.Series:
+    """For each row of :func:`timeline`, whether its bin overlaps ``first``..``last`` (open ends
+    allowed): the bins a brushed timeline draws solid."""
+    inside = pd.Series(True, index=series.index)
+    if first:
+        inside &= series["end"].dt.date >= first
+    if last:
+        inside &= series["period"].dt.date <= last
+    return inside
+
+
+def timeline_table(series: pd.DataFrame, measure: str = "events") -> pd.DataFrame:
+    """:func:`timeline` as a table a screen reader can read: one row per bin (its first day as
+    text), one column per event type (in the symbology's order of types)."""
+    types = [t for t in schema.EVENT_TYPES if t in set(series["event_type"])]
+    wide = series.pivot_table(index="period", columns="event_type", values=measure, aggfunc="sum", observed=True)
+    wide = wide.reindex(columns=types).reset_index()
+    wide["period"] = wide["period"].dt.strftime("%Y-%m-%d")
+    return wide.rename(columns={"period": "from"})
+
+
+def bin_span(start: object, end: object, step: str = "month") -> tuple[date, date]:
+    """The first and last day of the week or month bins that ``start`` and ``end`` fall in
+    (in any order): what a drag across the timeline selects. Numbers are epoch milliseconds (what
+    a chart's interval selection on a time axis sends), anything else a date or timestamp."""
+    period = "W-SUN" if step == "week" else "M"
+    stamps = [pd.to_datetime(v, unit="ms") if isinstance(v, (int, float)) else pd.Timestamp(v) for v in (start, end)]
+    first, last = sorted(stamps)
+    return first.to_period(period).start_time.date(), last.to_period(period).end_time.date()
 
 
 def region_summary(events: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
@@ -198,6 +232,45 @@ def colocated(events: pd.DataFrame, event_id: str) -> pd.DataFrame:
     same = events[(events["latitude"] == lat) & (events["longitude"] == lon)]
     others = (same["event_id"] != event_id).to_numpy()
     return same.assign(_other=others).sort_values(["_other", "event_date", "event_id"], kind="stable").drop(columns="_other")
+
+
+def event_table(events: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """One row per event for the table under the map, newest first (the ``limit`` newest): id,
+    date, type, location precision and fatalities in words (colour is never the only carrier of
+    meaning), place, region.
+
+    The keyboard and screen-reader path to every incident: selecting a row opens the same record
+    as a click on its marker.
+    """
+    ordered = events.sort_values(["event_date", "event_id"], ascending=[False, True], kind="stable").head(limit)
+    fatalities = ordered["fatalities"]
+    region = ordered["region_name"].fillna("") if "region_name" in ordered else pd.Series("", index=ordered.index)
+    return pd.DataFrame({
+        "event": ordered["event_id"].to_numpy(),
+        "date": ordered["event_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "type": ordered["event_type"].to_numpy(),
+        "location precision": ordered["geo_precision"].map(
+            lambda p: f"{int(p)} — {schema.GEO_PRECISION_LABELS.get(int(p), 'unknown')}").to_numpy(),
+        "fatalities": fatalities.map(lambda f: "no figure" if pd.isna(f) else str(int(f))).to_numpy(),
+        "location": ordered["location"].to_numpy(),
+        "region": region.replace("", "outside the regions").to_numpy(),
+    })
+
+
+def map_summary(events: pd.DataFrame) -> str:
+    """The map in one sentence, for screen readers and as the caption under it, e.g.
+    "126 incidents, 2020–2025, most in Gegharkunik (40)"."""
+    if events.empty:
+        return "No incidents match the filters."
+    first, last = events["event_date"].min().year, events["event_date"].max().year
+    span = str(first) if first == last else f"{first}–{last}"
+    noun = "incident" if len(events) == 1 else "incidents"
+    text = f"{len(events):,} {noun}, {span}"
+    regions = events["region_name"].fillna("") if "region_name" in events else pd.Series("", index=events.index)
+    counts = regions[regions != ""].value_counts()
+    if len(counts):
+        text += f", most in {counts.index[0]} ({counts.iloc[0]:,})"
+    return text + "."
 
 
 def event_labels(events: pd.DataFrame, place_chars: int = 60) -> dict[str, str]:

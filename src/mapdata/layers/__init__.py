@@ -26,7 +26,7 @@ from mapdata.layers.heat import heat_layer
 from mapdata.layers.incidents import DETAIL_LIMIT, POINT_LIMIT, WEBGL_LIMIT, event_id_from_tooltip, in_view, incident_layer
 from mapdata.layers.legend import legend_html
 from mapdata.layers.popups import details_html
-from mapdata.layers.regions import DISPLAY_GEOMETRY, DISPLAY_TOLERANCE_DEG, display_regions, region_layer
+from mapdata.layers.regions import DISPLAY_GEOMETRY, DISPLAY_TOLERANCE_DEG, change_layer, display_regions, region_layer
 from mapdata.layers.snapshot import snapshot_layer
 from mapdata.layers.symbology import (
     BACKGROUND,
@@ -40,7 +40,7 @@ from mapdata.layers.symbology import (
 __all__ = [
     "BACKGROUND", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS", "WEBGL_LIMIT",
-    "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "border_tooltip", "details_html",
+    "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "border_tooltip", "change_layer", "details_html",
     "display_regions", "event_id_from_tooltip", "grid_cells", "heat_layer", "in_view", "incident_layer", "is_drawn_area",
     "legend_html", "region_layer", "snapshot_layer",
 ]

@@ -11,8 +11,10 @@ from branca.element import Element
 
 from mapdata import credits
 from mapdata.layers import symbology as sym
-from mapdata.layers.elements import Attribution, RawScriptGeoJson, ZoomableMap
+from mapdata.layers.elements import Attribution, KeyboardLabel, RawScriptGeoJson, ZoomableMap
 from mapdata.layers.frames import check_bounds, geometry_json
+
+MAP_LABEL = "Map of the filtered incidents. Arrow keys pan, plus and minus zoom; the table below the map lists every incident."
 
 
 def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDataFrame | None = None) -> folium.Map:
@@ -33,8 +35,13 @@ def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDat
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
-    m.get_root().header.add_child(Element(f"<style>.leaflet-container {{ background: {sym.BACKGROUND}; }}</style>"))
+    m.get_root().header.add_child(Element(
+        f"<style>.leaflet-container {{ background: {sym.BACKGROUND}; }}"
+        f" .leaflet-container:focus-visible {{ outline: 3px solid {sym.FOCUS_OUTLINE}; outline-offset: -3px; }}"
+        " @media (prefers-reduced-motion: reduce) { .leaflet-container * { transition: none !important;"
+        " animation: none !important; } }</style>"))
     Attribution(credits.boundaries_html()).add_to(m)
+    KeyboardLabel(MAP_LABEL).add_to(m)
     if countries is not None and len(countries):
         _country_outlines(countries).add_to(m)
     m.fit_bounds([[south, west], [north, east]])

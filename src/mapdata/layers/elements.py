@@ -121,3 +121,35 @@ class Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text = text
+
+
+class KeyboardLabel(MacroElement):
+    """Gives the map's container an accessible name (a labelled region) and says how to move it by
+    keyboard: Leaflet's keyboard handler is on (arrow keys pan, + and − zoom once it has focus).
+
+    Also takes the shapes out of the Tab order: Leaflet 1.9 makes every shape with a tooltip a Tab
+    stop, so a keyboard user met hundreds of unnamed stops between the map and the page below it.
+    The events table under the map is the keyboard path to each incident.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            map.getContainer().setAttribute("role", "region");
+            map.getContainer().setAttribute("aria-label", {{ this.text|tojson }});
+            function untab(layer) {
+                var el = layer.getElement && layer.getElement();
+                if (el) { el.setAttribute("tabindex", "-1"); }
+            }
+            map.on("layeradd", function(e) { setTimeout(function() { untab(e.layer); }, 0); });
+            map.eachLayer(untab);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "KeyboardLabel"
+        self.text = text

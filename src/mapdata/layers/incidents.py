@@ -83,7 +83,7 @@ def incident_layer(events: gpd.GeoDataFrame, name: str = "Incidents", aggregate:
         _points(events, _incident_properties), name=name, control=False,
         point_to_layer=folium.JsCode(POINT_TO_LAYER_JS), on_each_feature=_BIND_POPUP,
     ).add_to(group)
-    Legend(legend_html(), position="topleft").add_to(group)
+    Legend(legend_html(), position="bottomright").add_to(group)
     return group
 
 

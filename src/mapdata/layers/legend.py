@@ -52,17 +52,17 @@ def cell_legend(events: int, cells: int) -> str:
 
 def choropleth_legend(classes: list[tuple[int, int]], ramp: tuple[str, ...], value_label: str) -> str:
     """Legend of the region fills: 0 unfilled, then one grey per class."""
-    rows = [legend_row(_square("none"), "0")]
-    rows += [legend_row(_square(c), f"{lo}" if lo == hi else f"{lo}–{hi}") for (lo, hi), c in zip(classes, ramp)]
+    rows = [legend_row(square("none"), "0")]
+    rows += [legend_row(square(c), f"{lo}" if lo == hi else f"{lo}–{hi}") for (lo, hi), c in zip(classes, ramp)]
     return legend_box(f"{value_label} per region", rows)
 
 
 def legend_box(title: str, rows: list[str]) -> str:
-    """A collapsible white legend box with a title."""
+    """A white legend box with a title, closed at first (one line in a corner; the title opens it)."""
     return (
         "<div style='background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;"
         "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:12px/1.35 sans-serif;color:#222'>"
-        f"<details open><summary style='cursor:pointer'><b>{html.escape(title)}</b></summary>{''.join(rows)}</details></div>"
+        f"<details><summary style='cursor:pointer'><b>{html.escape(title)}</b></summary>{''.join(rows)}</details></div>"
     )
 
 
@@ -83,8 +83,9 @@ def swatch(colour: str, fill: float, weight: float = 1.5, dash: str = "", halo: 
     )
 
 
-def _square(colour: str) -> str:
-    fill = "fill='none'" if colour == "none" else f"fill='{colour}' fill-opacity='{sym.CHOROPLETH_FILL_OPACITY}'"
+def square(colour: str, opacity: float = sym.CHOROPLETH_FILL_OPACITY) -> str:
+    """A small region-like square filled with ``colour`` ("none": outline only)."""
+    fill = "fill='none'" if colour == "none" else f"fill='{colour}' fill-opacity='{opacity}'"
     outline = sym.REGION_OUTLINE["color"]
     return f"<svg width='22' height='14' aria-hidden='true'><rect x='3' y='1' width='16' height='12' {fill} stroke='{outline}'/></svg>"
 

@@ -43,7 +43,7 @@ def details_html(record: dict[str, str]) -> str:
             text = f'<a href="{html.escape(str(value), quote=True)}" target="_blank" rel="noopener noreferrer">{text}</a>'
         rows.append(f"<dt>{html.escape(label)}</dt><dd>{text}</dd>")
     style = ("<style>.incident-details{display:grid;grid-template-columns:11rem 1fr;gap:.35rem 1rem;margin:0}"
-             ".incident-details dt{font-weight:600;color:#444}.incident-details dd{margin:0;overflow-wrap:anywhere}</style>")
+             ".incident-details dt{font-weight:600}.incident-details dd{margin:0;overflow-wrap:anywhere}</style>")
     return f'{style}<dl class="incident-details">{"".join(rows)}</dl>'
 
 

@@ -1,4 +1,5 @@
-"""Region outlines with their names, and the grey choropleth of counts per region."""
+"""Region outlines with their names, the grey choropleth of counts per region, and the diverging
+choropleth of the change between two periods."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pandas as pd
 from mapdata.layers import symbology as sym
 from mapdata.layers.elements import RawScriptGeoJson
 from mapdata.layers.frames import check_frame, geometry_json, text
-from mapdata.layers.legend import Legend, choropleth_legend
+from mapdata.layers.legend import Legend, choropleth_legend, legend_box, legend_row, square
 
 DISPLAY_TOLERANCE_DEG = 0.001
 """Simplification of region outlines sent to the browser (degrees; ~100 m): halves the page's payload."""
@@ -49,6 +50,33 @@ def region_layer(
     if values is not None:
         Legend(choropleth_legend(classes, _ramp(classes), value_label), position="bottomleft").add_to(group)
     return group
+
+
+def change_layer(regions: gpd.GeoDataFrame, changes: pd.DataFrame, periods_text: str, name: str = "Change") -> folium.FeatureGroup:
+    """Regions filled by their change band (``changes`` from :func:`mapdata.compare.compare_regions`:
+    region_id, events_a, events_b, change_pct, band); the tooltip says both counts and the band in
+    words, the legend the bands and the two periods."""
+    regions = check_frame(regions, ("region_id", "name_en"), "regions")
+    if DISPLAY_GEOMETRY not in regions.columns:
+        regions = display_regions(regions)
+    by_id = changes.set_index("region_id")
+    collection = _region_collection(regions, None, [], "events")
+    for feature in collection["features"]:
+        rid = feature["properties"]["region_id"]
+        if rid not in by_id.index:
+            continue
+        row = by_id.loc[rid]
+        feature["properties"]["style"].update(fillColor=sym.CHANGE_COLOURS[row["band"]], fillOpacity=sym.CHANGE_FILL_OPACITY)
+        change = "" if pd.isna(row["change_pct"]) else f" ({row['change_pct']:+g} %)"
+        feature["properties"]["tip"] += (f"<br>A: {int(row['events_a'])} events, B: {int(row['events_b'])}{html.escape(change)}"
+                                         f"<br>change: {html.escape(row['band'])}")
+    group = folium.FeatureGroup(name=name)
+    RawScriptGeoJson(collection, name=name, control=False, on_each_feature=_BIND_TOOLTIP).add_to(group)
+    rows = [legend_row(square(colour, sym.CHANGE_FILL_OPACITY), html.escape(band)) for band, colour in sym.CHANGE_COLOURS.items()]
+    rows.append(f"<div style='max-width:220px'>{html.escape(periods_text)}</div>")
+    Legend(legend_box("Change in events per region", rows), position="bottomleft").add_to(group)
+    return group
+
 
 
 def display_regions(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -63,6 +63,13 @@ near (pixels) a click must be to pick it."""
 CHOROPLETH_COLOURS: tuple[str, ...] = ("#D9D9D9", "#BDBDBD", "#969696", "#636363")
 """Grey ramp for region fills: no hue, so it never competes with the event-type colours."""
 CHOROPLETH_FILL_OPACITY = 0.55
+CHANGE_COLOURS: dict[str, str] = {
+    "> +25 %": "#B2182B", "+10 to +25 %": "#EF8A62", "−25 to +10 %": "#F7F7F7", "< −25 %": "#2166AC",
+    "new": "#67001F", "gone": "#053061",
+}
+"""Fill of each change band of the compare mode (mapdata.compare.BANDS): a diverging red–blue
+ramp (ColorBrewer RdBu), rises red, falls blue, "new" and "gone" the darkest ends."""
+CHANGE_FILL_OPACITY = 0.7
 REGION_OUTLINE: dict[str, float | str] = {"color": "#6B6B6B", "weight": 1, "opacity": 0.8, "fillOpacity": 0}
 BORDER_STYLE: dict[str, float | str] = {"color": "#1A1A1A", "weight": 2.5, "opacity": 0.9, "dashArray": "10 4 2 4"}
 COUNTRY_STYLE: dict[str, float | str | bool] = {"color": "#4D4D4D", "weight": 1.8, "opacity": 0.8, "fill": False}
@@ -73,6 +80,8 @@ AREA_STYLE: dict[str, float | str | bool] = {"color": "#1A1A1A", "weight": 2, "o
                                              "fillColor": "#1A1A1A", "fillOpacity": 0.04}
 """Outline of the area filter, while it is drawn and once it filters."""
 BACKGROUND = "#F4F2EC"
+FOCUS_OUTLINE = "#1A5FB4"
+"""Outline of the map while it has keyboard focus (the page's own focus ring has the same colour)."""
 LEGEND_GREY = "#555555"
 """Colour of the legend's symbols that explain size and precision rather than type."""
 
