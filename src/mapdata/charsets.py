@@ -12,6 +12,7 @@ converting it would put wrong letters into every name.
 from __future__ import annotations
 
 import codecs
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -50,17 +51,32 @@ def to_utf8(raw: bytes, label: str) -> tuple[bytes, str]:
 
 
 def _from_windows_1252(raw: bytes, label: str, first_bad: int) -> bytes:
+    """``raw`` converted from Windows-1252, unless it looks like another code page or is not text.
+
+    The look for foreign words (NumPy, outside the GIL) runs in a second thread while Python
+    decodes, so a large legacy file pays for one of the two, not both.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        foreign = pool.submit(_foreign_word_at, raw)
+        try:
+            text, undefined = raw.decode("cp1252"), None
+        except UnicodeDecodeError as exc:
+            text, undefined = None, exc.start
+        at = foreign.result()
+    if at is not None:
+        raise _not_text(label, first_bad, f"; at offset {at} it has {_LETTERS_IN_A_ROW} or more non-ASCII letters "
+                                          "in a row, as another legacy code page (Cyrillic, Greek, …) writes words")
+    if text is None:
+        raise _not_text(label, undefined, "; nor Windows-1252 (a byte it leaves undefined)")
+    return text.encode("utf-8")
+
+
+def _foreign_word_at(raw: bytes) -> int | None:
+    """Offset of the first run of :data:`_LETTERS_IN_A_ROW` bytes 0xC0–0xFF, or None."""
     high = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) >= 0xC0)
     in_a_row = _LETTERS_IN_A_ROW - 1
     runs = high[in_a_row:] - high[:-in_a_row] == in_a_row if len(high) > in_a_row else np.zeros(0, dtype=bool)
-    if runs.any():
-        at = int(high[:-in_a_row][runs][0])
-        raise _not_text(label, first_bad, f"; at offset {at} it has {_LETTERS_IN_A_ROW} or more non-ASCII letters "
-                                          "in a row, as another legacy code page (Cyrillic, Greek, …) writes words")
-    try:
-        return raw.decode("cp1252").encode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _not_text(label, exc.start, "; nor Windows-1252 (a byte it leaves undefined)") from None
+    return int(high[:-in_a_row][runs][0]) if runs.any() else None
 
 
 def _not_text(label: str, offset: int, detail: str) -> FileFormatError:
