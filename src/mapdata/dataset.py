@@ -78,12 +78,18 @@ def merge_datasets(base: Dataset, extra: Dataset) -> Dataset:
     """``base`` and ``extra`` together (same boundary layers). An event of ``extra`` whose id is
     already in ``base`` is not merged but listed among the rejected rows, with the reason."""
     clash = extra.events["event_id"].isin(set(base.events["event_id"]))
-    duplicates = pd.DataFrame({
-        "file": extra.name, "row": -1, "column": "event_id", "value": extra.events.loc[clash, "event_id"],
-        "reason": f"event_id already used in {base.name}; not merged",
-    }, columns=list(REJECTED_COLUMNS))
+    duplicates = already_used(extra.events.loc[clash, "event_id"], extra.name, base.name)
     events = pd.concat([base.events, extra.events[~clash.to_numpy()]], ignore_index=True)
     rejected = pd.concat([frame for frame in (base.rejected, extra.rejected, duplicates) if len(frame)], ignore_index=True) \
         if len(base.rejected) + len(extra.rejected) + len(duplicates) else base.rejected
     merged = gpd.GeoDataFrame(events, geometry="geometry", crs=base.events.crs)
     return replace(base, events=merged, rejected=rejected, name=f"{base.name} + {extra.name}", report=extra.report)
+
+
+def already_used(ids: pd.Series, file: str, used_in: str | pd.Series) -> pd.DataFrame:
+    """Rejected-rows lines for events of ``file`` not merged because ``used_in`` (a name, or one per
+    id) already has their ids; the row is -1 (the merge does not know the source row)."""
+    reasons = ("event_id already used in " + pd.Series(used_in, index=ids.index).astype(str) + "; not merged") \
+        if isinstance(used_in, pd.Series) else f"event_id already used in {used_in}; not merged"
+    return pd.DataFrame({"file": file, "row": -1, "column": "event_id", "value": ids, "reason": reasons},
+                        columns=list(REJECTED_COLUMNS))

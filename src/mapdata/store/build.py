@@ -1,0 +1,281 @@
+"""``build_store``: source files → a partitioned GeoParquet store, on a Dask cluster.
+
+The pipeline: hash and cut each source into chunks (on the workers, which must see the files) →
+load, validate, geocode and join every chunk and write its parts to a staging folder
+(:func:`mapdata.store.parts.run`, one task per chunk, the workers' memory bounded by the chunk
+size) → find the event ids used twice across chunks and files (DuckDB over the staged parts,
+which reads the id column only) and report them as the in-memory path does → move the parts into
+their partitions, write the rejected rows and the manifest. A source already in the store (same
+bytes) is skipped, so building again from the same files changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from ..dataset import already_used
+from ..load import DUPLICATE_ID, REJECTED_COLUMNS, duplicate_id_reason
+from . import manifest as mf
+from . import parts
+from .chunks import Scan, scan
+from .query import cursor, parquet_list
+
+REJECTED_DIR = "rejected"
+_STAGING = "_staging"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a build is: chunks done of all, rows read, seconds since the chunks started."""
+
+    done: int
+    total: int
+    rows: int
+    seconds: float
+
+    def __str__(self) -> str:
+        rate = self.rows / self.seconds if self.seconds > 0 else 0.0
+        return f"chunks {self.done}/{self.total}, {self.rows:,} rows read, {rate:,.0f} rows/s"
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build did: the sources added (manifest records), the ones already in the store, the seconds."""
+
+    added: tuple[mf.Source, ...]
+    skipped: tuple[str, ...]
+    events: int
+    seconds: float
+
+
+def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, scheduler: str | None = None,
+                fmt: str = "auto", mapping: str | os.PathLike | None = None, geo_dir: str | os.PathLike | None = None,
+                chunk_mb: float = 64, progress: Callable[[Progress], None] | None = None) -> Built:
+    """Add ``sources`` to the store at ``store`` (made if absent); see the module docstring.
+
+    ``scheduler``: a Dask scheduler address (``tcp://HOST:8786``); without it a local cluster of
+    this machine's cores (processes, 127.0.0.1 only). ``fmt`` and ``mapping`` as in
+    :func:`mapdata.load.load_events`; ``geo_dir``: the boundary folder (default the ``GEO_DIR``
+    setting). ``progress`` is called after every chunk.
+    """
+    started = time.perf_counter()
+    store = Path(store).resolve()
+    geo = Path(geo_dir or config.get("GEO_DIR")).resolve()
+    manifest = _open_or_new(store, mf.geography(geo))
+    paths = [str(Path(s).resolve()) for s in sources]
+    for path in paths:
+        if not Path(path).is_file():
+            raise mf.StoreError(f"{path}: no such file")
+    with _client(scheduler) as client:
+        scans = client.gather(client.map(scan, paths, chunk_bytes=int(chunk_mb * (1 << 20)), pure=False))
+        new, skipped = _new_sources(scans, manifest)
+        if not new:
+            return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
+        staging = store / _STAGING / uuid.uuid4().hex
+        jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
+        done = _run(client, jobs, progress)
+    try:
+        records = _finish(store, manifest, new, done, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Built(tuple(records), tuple(skipped), manifest.events, time.perf_counter() - started)
+
+
+def _open_or_new(store: Path, geography: dict) -> mf.Manifest:
+    if mf.is_store(store):
+        manifest = mf.read(store)
+        if manifest.geography["layers"] != geography["layers"] or manifest.geography["schema"] != geography["schema"] \
+                or manifest.geography["nearest_tolerance_km"] != geography["nearest_tolerance_km"]:
+            raise mf.StoreError(f"{store}: built with other boundary layers, join settings or schema "
+                                f"({manifest.geography['geo_dir']}); build a new store")
+        return manifest
+    if store.exists() and any(store.iterdir()):
+        raise mf.StoreError(f"{store}: a folder that is not empty and not a store (no {mf.MANIFEST}); choose a new folder")
+    store.mkdir(parents=True, exist_ok=True)
+    return mf.Manifest(geography=geography)
+
+
+@contextmanager
+def _client(scheduler: str | None) -> Iterator:
+    """A Dask client: to ``scheduler``, or to a local cluster of this machine's cores (processes,
+    127.0.0.1 only, no dashboard)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise mf.StoreError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _new_sources(scans: list[Scan], manifest: mf.Manifest) -> tuple[list[Scan], list[str]]:
+    """The scans to add; the paths already in the store (same bytes, or named twice). A path whose
+    bytes changed since it was added is refused: its events would all clash with their old copies."""
+    known = {s.sha256 for s in manifest.sources}
+    by_path = {s.path: s.sha256 for s in manifest.sources}
+    new, skipped = [], []
+    for item in scans:
+        if item.sha256 in known:
+            skipped.append(item.path)
+            continue
+        if item.path in by_path:
+            raise mf.StoreError(f"{item.path}: changed since it was added to the store; build a new store "
+                                "or add the changed file under another name")
+        known.add(item.sha256)
+        new.append(item)
+    return new, skipped
+
+
+def _jobs(new: list[Scan], manifest: mf.Manifest, fmt: str, mapping, geo: Path, staging: Path) -> list[parts.Job]:
+    first = max((s.id for s in manifest.sources), default=-1) + 1
+    mapping_path = str(Path(mapping).resolve()) if mapping else None
+    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, str(geo), str(staging))
+            for seq, item in enumerate(new) for number, chunk in enumerate(item.chunks)]
+
+
+def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
+    from distributed import as_completed
+
+    started = time.perf_counter()
+    futures = client.map(parts.run, jobs, pure=False)
+    done, rows = [], 0
+    for future in as_completed(futures):
+        result = future.result()
+        done.append(result)
+        rows += result.rows
+        if progress:
+            progress(Progress(len(done), len(jobs), rows, time.perf_counter() - started))
+    return sorted(done, key=lambda d: (d.seq, d.number))
+
+
+def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path) -> list[mf.Source]:
+    staged = [staging / f"year={year}" / name for d in done for year, name, _ in d.parts]
+    rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in {d.seq for d in done}}
+    existing = [store / p.relpath for p in manifest.parts]
+    drop, rejected = _within_files(staged, rejected)
+    clashes = _across_files(staged, existing, manifest, new, done, drop)
+    drop |= {(seq, row) for seq, row in zip(clashes["source_seq"], clashes["source_row"])}
+    counts = _place(store, staging, manifest, done, drop)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    (store / REJECTED_DIR).mkdir(exist_ok=True)
+    records = []
+    for seq, item in zip(sorted(rejected), new):
+        name = Path(item.path).name
+        table = rejected[seq].sort_values(["row", "column"], kind="stable")
+        mine = clashes[clashes["source_seq"] == seq]
+        table = pd.concat([table, already_used(mine["event_id"], name, mine["first_name"])], ignore_index=True)
+        table.astype({"row": "int64"}).to_parquet(store / REJECTED_DIR / f"source-{seq:04d}.parquet", index=False)
+        chunks = [d for d in done if d.seq == seq]
+        records.append(mf.Source(id=seq, path=item.path, name=name, size=item.size, sha256=item.sha256,
+                                 format=chunks[0].format, rows=sum(d.rows for d in chunks), accepted=counts.get(seq, 0),
+                                 rejected=int(table.loc[table["row"] >= 0, "row"].nunique()) + len(mine),
+                                 chunks=len(chunks), added=now))
+    for d in done:
+        for column, dtype in d.columns.items():
+            manifest.columns.setdefault(column, dtype)
+    manifest.sources.extend(records)
+    manifest.builds.append(now)
+    mf.write(store, manifest)
+    return records
+
+
+def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame]) -> tuple[set, dict[int, pd.DataFrame]]:
+    """Ids used on several rows of one file whose copies fell into different chunks: every row after
+    the first is rejected, and every duplicate's reason names the file's first row, as in memory."""
+    if not staged:
+        return set(), rejected
+    local = pd.concat([frame.loc[(frame["column"] == "event_id") & frame["reason"].str.startswith(DUPLICATE_ID),
+                                 ["value", "row"]].assign(source_seq=seq) for seq, frame in rejected.items()], ignore_index=True)
+    with cursor() as cur:
+        cur.register("local_dups", local.rename(columns={"value": "event_id", "row": "source_row"}))
+        found = cur.execute(f"""
+            WITH ids AS (SELECT source_seq, event_id, source_row FROM {parquet_list(staged)}),
+                 twice AS (SELECT source_seq, event_id FROM ids GROUP BY ALL HAVING count(*) > 1
+                           UNION SELECT source_seq, event_id FROM local_dups)
+            SELECT source_seq, event_id, source_row FROM ids JOIN twice USING (source_seq, event_id)
+        """).df()
+    if found.empty:
+        return set(), rejected
+    first = found.groupby(["source_seq", "event_id"])["source_row"].min()
+    later = found[found["source_row"].to_numpy() != first.loc[list(zip(found["source_seq"], found["event_id"]))].to_numpy()]
+    drop = set(zip(later["source_seq"].astype(int), later["source_row"].astype(int)))
+    for seq, frame in rejected.items():
+        is_dup = (frame["column"] == "event_id") & frame["reason"].str.startswith(DUPLICATE_ID)
+        keys = [(seq, v) for v in frame.loc[is_dup, "value"]]
+        known = [k in first.index for k in keys]
+        rows = np.array([first.get(k) if ok else None for k, ok in zip(keys, known)], dtype=object)
+        index = frame.index[is_dup][np.array(known, dtype=bool)] if len(keys) else frame.index[:0]
+        frame.loc[index, "reason"] = [duplicate_id_reason(int(r)) for r in rows[np.array(known, dtype=bool)]]
+        mine = later[later["source_seq"] == seq]
+        moved = pd.DataFrame({"file": frame["file"].iloc[0] if len(frame) else "", "row": mine["source_row"].astype("int64"),
+                              "column": "event_id", "value": mine["event_id"],
+                              "reason": [duplicate_id_reason(int(first[(seq, i)])) for i in mine["event_id"]]},
+                             columns=list(REJECTED_COLUMNS))
+        rejected[seq] = pd.concat([f for f in (frame, moved) if len(f)], ignore_index=True) if len(moved) else frame
+    return drop, rejected
+
+
+def _across_files(staged: list[Path], existing: list[Path], manifest: mf.Manifest, new: list[Scan],
+                  done: list[parts.Done], drop: set) -> pd.DataFrame:
+    """Events of a new source whose id an earlier source (in the store or before it in this build)
+    already used: not added, reported with the earlier source's name as :func:`merge_datasets` does."""
+    names = {s.id: s.name for s in manifest.sources}
+    seqs = sorted({d.seq for d in done})
+    names.update({seq: Path(item.path).name for seq, item in zip(seqs, new)})
+    empty = pd.DataFrame({"source_seq": [], "source_row": [], "event_id": [], "first_name": []})
+    if not staged or (len(seqs) < 2 and not existing):
+        return empty
+    everything = parquet_list(staged + existing)
+    with cursor() as cur:
+        found = cur.execute(f"""
+            WITH n AS (SELECT source_seq, event_id, source_row FROM {parquet_list(staged)}),
+                 a AS (SELECT source_seq, event_id FROM {everything})
+            SELECT n.source_seq, n.source_row, n.event_id, min(a.source_seq) AS first_seq
+            FROM n JOIN a ON a.event_id = n.event_id AND a.source_seq < n.source_seq
+            GROUP BY ALL ORDER BY n.source_seq, n.source_row
+        """).df()
+    found = found[[(s, r) not in drop for s, r in zip(found["source_seq"], found["source_row"])]]
+    return found.assign(first_name=found["first_seq"].map(names))
+
+
+def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.Done], drop: set) -> dict[int, int]:
+    """Move the staged parts into their partitions (without the dropped rows); the events per source."""
+    import geopandas as gpd
+
+    counts: dict[int, int] = {}
+    dropped = pd.DataFrame(sorted(drop), columns=list(parts.ORDER_COLUMNS)) if drop else None
+    for d in done:
+        for year, name, rows in d.parts:
+            source = staging / f"year={year}" / name
+            if dropped is not None and d.seq in set(dropped["source_seq"]):
+                events = gpd.read_parquet(source)
+                rows_out = set(dropped.loc[dropped["source_seq"] == d.seq, "source_row"])
+                events = events[~events["source_row"].isin(rows_out).to_numpy()]
+                rows = len(events)
+                if rows:
+                    parts.write_part(events, source)
+            target = store / f"year={year}" / name
+            if rows:
+                target.parent.mkdir(exist_ok=True)
+                os.replace(source, target)
+                manifest.parts.append(mf.Part(year, name, target.stat().st_size, rows))
+            counts[d.seq] = counts.get(d.seq, 0) + rows
+    return counts

@@ -1,0 +1,140 @@
+"""The store's manifest (``manifest.json``): what the store holds and how it was made.
+
+It lists every source file (path, size, SHA-256, format, rows read, accepted, rejected), every
+part file (partition year, size, rows), the schema version, the boundary layers the events were
+joined to (with their hashes) and the build times. A store is opened only through
+:func:`read`, which refuses, with one message each, a manifest of a newer store version, a
+listed part that is missing, or one whose size differs from the record (truncated or replaced).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import config, schema
+from ..errors import MapdataError
+
+STORE_VERSION = 1
+"""How a store is laid out and what its columns mean. Bump it when either changes: a store made
+by a newer version is refused with a message, never misread."""
+
+MANIFEST = "manifest.json"
+KIND = "mapdata-store"
+
+
+class StoreError(MapdataError):
+    """A store cannot be read or extended (missing or damaged parts, a newer version, other layers)."""
+
+
+@dataclass
+class Source:
+    """One source file as it went into the store."""
+
+    id: int
+    path: str
+    name: str
+    size: int
+    sha256: str
+    format: str
+    rows: int
+    accepted: int
+    rejected: int
+    chunks: int
+    added: str
+
+
+@dataclass
+class Part:
+    """One GeoParquet file of the store: ``year=YEAR/NAME``, its size and rows."""
+
+    year: int
+    name: str
+    size: int
+    rows: int
+
+    @property
+    def relpath(self) -> str:
+        return f"year={self.year}/{self.name}"
+
+
+@dataclass
+class Manifest:
+    """The whole manifest; see the module docstring."""
+
+    geography: dict
+    sources: list[Source] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    builds: list[str] = field(default_factory=list)
+    store_version: int = STORE_VERSION
+    kind: str = KIND
+
+    @property
+    def events(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, ensure_ascii=False)
+
+
+def geography(geo_dir: Path) -> dict:
+    """The boundary layers and join settings the events are joined with, with the layers' hashes."""
+    layers = {}
+    for layer in ("regions", "border"):
+        path = geo_dir / f"{layer}.geojson"
+        if not path.is_file():
+            raise StoreError(f"{geo_dir}: no {layer}.geojson (a boundary folder made by `mapdata build-geo`)")
+        layers[layer] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"geo_dir": str(geo_dir), "layers": layers,
+            "nearest_tolerance_km": config.get("NEAREST_TOLERANCE_KM"), "metric_crs": config.get("METRIC_CRS"),
+            "schema": [c.name for c in schema.COLUMNS]}
+
+
+def is_store(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder with a store manifest."""
+    return Path(path, MANIFEST).is_file()
+
+
+def read(store: Path) -> Manifest:
+    """The manifest of ``store``, checked against the files (see the module docstring)."""
+    path = store / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("kind") != KIND:
+            raise StoreError(f"{path}: not a mapdata store manifest")
+        if int(raw["store_version"]) > STORE_VERSION:
+            raise StoreError(f"{store}: store version {raw['store_version']} was written by a newer mapdata "
+                             f"(this one reads version {STORE_VERSION}); upgrade mapdata or rebuild the store")
+        manifest = Manifest(geography=raw["geography"], sources=[Source(**s) for s in raw["sources"]],
+                            parts=[Part(**p) for p in raw["parts"]], columns=dict(raw["columns"]),
+                            builds=list(raw["builds"]), store_version=int(raw["store_version"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(f"{path}: unreadable store manifest ({exc})") from None
+    _check_parts(store, manifest)
+    return manifest
+
+
+def _check_parts(store: Path, manifest: Manifest) -> None:
+    for part in manifest.parts:
+        file = store / part.relpath
+        if not file.parent.is_dir():
+            raise StoreError(f"{store}: partition year={part.year} is missing; rebuild the store")
+        try:
+            size = file.stat().st_size
+        except FileNotFoundError:
+            raise StoreError(f"{store}: part {part.relpath} is missing; rebuild the store") from None
+        if size != part.size:
+            raise StoreError(f"{store}: part {part.relpath} has {size:,} bytes, the manifest says {part.size:,} "
+                             "(truncated or replaced); rebuild the store")
+
+
+def write(store: Path, manifest: Manifest) -> None:
+    """Write the manifest through a temporary file and a rename, so a reader never sees half of it."""
+    tmp = store / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
+    tmp.write_text(manifest.to_json(), encoding="utf-8")
+    os.replace(tmp, store / MANIFEST)

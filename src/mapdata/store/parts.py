@@ -1,0 +1,115 @@
+"""One chunk of a source file, loaded, joined and written as GeoParquet parts (runs on a Dask worker).
+
+A chunk goes through :func:`mapdata.load.load_events` and :func:`mapdata.join.join_regions`,
+exactly as a whole file does in memory. Its events are split by year (the store's Hive
+partitions ``year=YYYY``) and sorted along a Hilbert curve of their points, so each row group
+covers a small area and its bounding box (the GeoParquet 1.1 ``bbox`` covering column) lets a
+query skip it. Each event keeps its source (``source_seq``) and row (``source_row``), so queries
+return events in the order the in-memory path has them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..geo import load_border, load_regions
+from ..join import join_regions
+from ..load import load_events
+from .chunks import Chunk
+
+ORDER_COLUMNS = ("source_seq", "source_row")
+"""Columns a part adds to the events: the source's number in the manifest and the row in it."""
+ROW_GROUP = 32_768
+_HILBERT_BITS = 16
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to load one chunk: the chunk, its source's number and label, the input
+    format, the boundary folder and where to put the parts."""
+
+    chunk: Chunk
+    number: int
+    seq: int
+    name: str
+    fmt: str
+    mapping: str | None
+    geo_dir: str
+    staging: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """A loaded chunk: the parts written (year, file, rows), rows read, rejected rows, the format."""
+
+    seq: int
+    number: int
+    parts: tuple[tuple[int, str, int], ...]
+    rows: int
+    rejected: pd.DataFrame
+    format: str
+    columns: dict[str, str]
+
+
+def run(job: Job) -> Done:
+    """Load, validate, geocode and join one chunk; write its events as parts in the staging folder."""
+    regions, border = _layers(job.geo_dir)
+    loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping)
+    shift = job.chunk.first_row - 2
+    rows = loaded.report.rows
+    rejected = loaded.rejected.assign(row=loaded.rejected["row"] + shift)
+    bad = pd.unique(loaded.rejected["row"].astype("int64"))
+    accepted = np.setdiff1d(np.arange(2, rows + 2, dtype="int64"), bad) + shift
+    events = join_regions(loaded.events, regions, border)
+    events["source_seq"] = np.int32(job.seq)
+    events["source_row"] = accepted
+    parts = tuple(_write_years(events, Path(job.staging), f"part-{job.seq:04d}-{job.number:05d}"))
+    columns = {c: str(t) for c, t in events.dtypes.items() if c not in ORDER_COLUMNS}
+    return Done(job.seq, job.number, parts, rows, rejected, loaded.report.format, columns)
+
+
+@functools.lru_cache(maxsize=4)
+def _layers(geo_dir: str):
+    """The regions and border of ``geo_dir``, read once per worker process."""
+    return load_regions(Path(geo_dir) / "regions.geojson"), load_border(Path(geo_dir) / "border.geojson")
+
+
+def _write_years(events, staging: Path, stem: str):
+    years = events["event_date"].dt.year.to_numpy()
+    for year in np.unique(years):
+        selected = events[years == year]
+        ordered = selected.iloc[np.argsort(hilbert(selected["longitude"].to_numpy(), selected["latitude"].to_numpy()), kind="stable")]
+        folder = staging / f"year={int(year)}"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_part(ordered, folder / f"{stem}.parquet")
+        yield int(year), f"{stem}.parquet", len(ordered)
+
+
+def write_part(events, path: Path) -> None:
+    """GeoParquet 1.1: WKB points and the ``bbox`` covering column, row groups of :data:`ROW_GROUP`."""
+    events.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0", row_group_size=ROW_GROUP)
+
+
+def hilbert(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Position of each longitude/latitude on a Hilbert curve over the whole globe (2^16 cells a side):
+    points close on the curve are close on the ground."""
+    side = 1 << _HILBERT_BITS
+    xi = np.clip(((x + 180.0) / 360.0 * side).astype(np.int64), 0, side - 1)
+    yi = np.clip(((y + 90.0) / 180.0 * side).astype(np.int64), 0, side - 1)
+    d = np.zeros(len(xi), dtype=np.int64)
+    s = side >> 1
+    while s > 0:
+        rx = (xi & s) > 0
+        ry = (yi & s) > 0
+        d += s * s * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        flip = ~ry & rx
+        xi = np.where(flip, side - 1 - xi, xi)
+        yi = np.where(flip, side - 1 - yi, yi)
+        xi, yi = np.where(ry, xi, yi), np.where(ry, yi, xi)
+        s >>= 1
+    return d
