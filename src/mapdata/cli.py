@@ -24,6 +24,7 @@ from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
 from .rejections import grouped_lines
+from .store.manifest import is_store
 
 EXIT_ERROR = 2
 EXIT_NOTHING_ACCEPTED = 1
@@ -80,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "or a CSV with name, latitude, longitude [, alternative_names, country, admin1] (repeatable)")
 
     validate = commands.add_parser("validate", parents=[geography], help="check an events CSV and list the rejected rows")
-    validate.add_argument("file", type=Path, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped)")
+    validate.add_argument("file", type=Path, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped), or a store")
     validate.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     _reading_options(validate)
     _report_options(validate)
@@ -95,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=_import)
 
     export = commands.add_parser("export", parents=[geography], help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
-    export.add_argument("--events", type=Path, default=None, help=f"events CSV (default: {config.get('EVENTS')})")
+    export.add_argument("--events", type=Path, default=None, help=f"events file or store (default: {config.get('EVENTS')})")
     export.add_argument("--events-format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT",
                         help="format of --events: " + _FORMAT_HELP)
     _reading_options(export)
@@ -109,6 +110,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", type=Path, default=None, help=f"folder with the source files (default: {config.get('SOURCE_BOUNDARIES')})")
     build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {config.get('GEO_DIR')})")
     build.set_defaults(run=_build_geo)
+
+    store = commands.add_parser("store", help="a partitioned GeoParquet store of events, built on Dask (see README, At scale)")
+    store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)
+    store_build = store_commands.add_parser("build", help="load, validate, geocode and join events files into a store "
+                                            "(made if absent; sources already in it are skipped)")
+    store_build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE", help="events files (any format `validate` reads)")
+    store_build.add_argument("-o", "--output", type=Path, required=True, metavar="STORE", help="the store's folder")
+    store_build.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786); default: a local "
+                             "cluster of this machine's cores")
+    store_build.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
+    store_build.add_argument("--geo", type=Path, default=None, metavar="DIR",
+                             help=f"boundary folder to join with (default: {config.get('GEO_DIR')})")
+    store_build.add_argument("--chunk-mb", type=float, default=64, metavar="MB",
+                             help="bytes of a source each task reads at once (default 64; bounds the workers' memory)")
+    store_build.set_defaults(run=_store_build)
 
     fetch = commands.add_parser("assets", help="fetch the map's Leaflet JS/CSS from the npm registry (once, for offline use)")
     fetch.set_defaults(run=_assets)
@@ -248,6 +264,8 @@ def _filter_spec(args: argparse.Namespace) -> FilterSpec:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if is_store(args.file):
+        return _validate_store(args.file, args)
     data = _load(args.file, args, name=str(args.file), with_report=True)  # validate always says how the file was read
     bad_rows = data.rejected["row"].nunique()
     for line in data.report.header_lines():
@@ -285,6 +303,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.events is not None and is_store(args.events):
+        return _export_store(args)
     data = _load(args.events, args)
     spec = _filter_spec(args)
     selected = filter_events(data.events, spec, data.regions)
@@ -294,6 +314,46 @@ def _export(args: argparse.Namespace) -> int:
               f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
     skipped = f"; {data.rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(data.rejected) else ""
     print(f"wrote {len(selected)} of {len(data.events)} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
+    return 0
+
+
+def _export_store(args: argparse.Namespace) -> int:
+    """``export`` from a store: DuckDB selects the events, only they are read into memory."""
+    from .store import open_store
+
+    store = open_store(args.events)
+    spec = _filter_spec(args)
+    selected = store.select(spec)
+    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=store.name))
+    rejected = sum(s.rejected for s in store.manifest.sources)
+    skipped = f"; {rejected} invalid rows skipped (see `mapdata validate`)" if rejected else ""
+    print(f"wrote {len(selected)} of {store.events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
+    return 0
+
+
+def _validate_store(path: Path, args: argparse.Namespace) -> int:
+    from .store import open_store
+
+    store = open_store(path)
+    for source in store.manifest.sources:
+        print(f"{source.name}: {source.accepted} rows accepted, {source.rejected} rejected ({source.format}; {source.path})")
+    _print_rejected(store.rejected(), args)
+    print(f"{path}: {store.events} events in {len(store.manifest.parts)} parts")
+    return 0
+
+
+def _store_build(args: argparse.Namespace) -> int:
+    from .store import build_store
+
+    fmt, mapping = args.format_in
+    built = build_store(args.sources, args.output, scheduler=args.scheduler, fmt=fmt, mapping=mapping, geo_dir=args.geo,
+                        chunk_mb=args.chunk_mb, progress=lambda p: print(p, file=sys.stderr, flush=True))
+    for path in built.skipped:
+        print(f"{path}: already in the store; skipped")
+    for source in built.added:
+        print(f"{source.path}: {source.rows} rows, {source.accepted} events added, {source.rejected} rejected "
+              f"({source.format}, {source.chunks} chunks)")
+    print(f"{args.output}: {built.events} events ({built.seconds:.1f} s)")
     return 0
 
 

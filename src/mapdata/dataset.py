@@ -51,6 +51,10 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
     goes on (:func:`mapdata.cache.wait` waits for it); otherwise before returning.
     """
     source = config.get("EVENTS") if source is None else source
+    if isinstance(source, (str, PathLike)) and Path(source).is_dir():
+        from .store import open_store  # the store package builds on this module
+
+        return open_store(source).dataset()
     label = name or (Path(source).name if isinstance(source, (str, Path)) else "<uploaded data>")
     plain = (fmt == "auto" and mapping is None and date_format is None and sheet is None and not gazetteers
              and isinstance(source, (str, Path)) and Path(source).is_file())

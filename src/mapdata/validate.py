@@ -137,7 +137,16 @@ def _validate_ids(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]
     first_row = frame.index.to_numpy()[first[codes]] + 2
     duplicate = (first[codes] != np.arange(len(ids))) & ids.ne("").to_numpy(dtype=bool)
     return {}, problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
-        [f"duplicate event_id (first used on row {row})" for row in first_row[rows]], dtype=object))
+        [duplicate_id_reason(row) for row in first_row[rows]], dtype=object))
+
+
+DUPLICATE_ID = "duplicate event_id"
+"""How the reason for a repeated event id begins (the store finds these rows by it)."""
+
+
+def duplicate_id_reason(first_row: int) -> str:
+    """The reason given for a row whose event id an earlier row (``first_row``) already used."""
+    return f"{DUPLICATE_ID} (first used on row {first_row})"
 
 
 def _all_distinct(column: pd.Series) -> bool:

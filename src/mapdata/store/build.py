@@ -26,7 +26,8 @@ import pandas as pd
 
 from .. import config
 from ..dataset import already_used
-from ..load import DUPLICATE_ID, REJECTED_COLUMNS, duplicate_id_reason
+from ..schema import REJECTED_COLUMNS
+from ..validate import DUPLICATE_ID, duplicate_id_reason
 from . import manifest as mf
 from . import parts
 from .chunks import Scan, scan
@@ -90,6 +91,8 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
         records = _finish(store, manifest, new, done, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not any(staging.parent.iterdir()):
+            staging.parent.rmdir()
     return Built(tuple(records), tuple(skipped), manifest.events, time.perf_counter() - started)
 
 
@@ -252,7 +255,7 @@ def _across_files(staged: list[Path], existing: list[Path], manifest: mf.Manifes
             FROM n JOIN a ON a.event_id = n.event_id AND a.source_seq < n.source_seq
             GROUP BY ALL ORDER BY n.source_seq, n.source_row
         """).df()
-    found = found[[(s, r) not in drop for s, r in zip(found["source_seq"], found["source_row"])]]
+    found = found[np.array([(s, r) not in drop for s, r in zip(found["source_seq"], found["source_row"])], dtype=bool)]
     return found.assign(first_name=found["first_seq"].map(names))
 
 

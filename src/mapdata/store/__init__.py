@@ -1,0 +1,110 @@
+"""A partitioned GeoParquet store of joined events, built on Dask and queried with DuckDB.
+
+Layout of a store folder::
+
+    manifest.json                 sources (size, SHA-256, counts), parts, schema version, layers
+    year=2021/part-0000-00003.parquet   GeoParquet 1.1 (WKB points + bbox covering column), rows
+                                  sorted along a Hilbert curve; one file per source chunk and year
+    rejected/source-0000.parquet  the rejected rows of each source (file, row, column, value, reason)
+
+:func:`build_store` makes or extends one (:mod:`mapdata.store.build`); :func:`open_store` opens
+one for queries (:class:`Store`). The events a store gives for a filter are the events, with the
+same derived columns and in the same order, that the in-memory path gives for the same files.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import schema
+from ..dataset import Dataset
+from ..filters import FilterSpec
+from ..geo import load_border, load_regions
+from ..points import number_pairs, shared_points
+from ..schema import REJECTED_COLUMNS
+from . import manifest as mf
+from .build import REJECTED_DIR, Built, Progress, build_store
+from .manifest import StoreError, is_store
+from .parts import ORDER_COLUMNS
+from .query import Context, cursor, parquet_list, where, years
+
+__all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
+
+
+class Store:
+    """An opened store: its manifest (checked against the files) and queries on it."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path).resolve()
+        self.manifest = mf.read(self.path)
+        self.name = self.path.name
+
+    @property
+    def events(self) -> int:
+        """How many events the store holds."""
+        return self.manifest.events
+
+    @functools.cached_property
+    def regions(self) -> gpd.GeoDataFrame:
+        """The regions layer the store's events were joined to."""
+        return load_regions(Path(self.manifest.geography["geo_dir"]) / "regions.geojson")
+
+    @functools.cached_property
+    def border(self) -> gpd.GeoDataFrame:
+        return load_border(Path(self.manifest.geography["geo_dir"]) / "border.geojson")
+
+    def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
+        """The events ``spec`` keeps, as :func:`mapdata.filters.filter_events` gives them from the
+        in-memory events of the same files (same columns, types and order)."""
+        files = self._files(years(spec, sorted({p.year for p in self.manifest.parts})))
+        if not files:
+            return self._frame(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.manifest.columns.items() if c != "geometry"}))
+        clause, params = where(spec, Context(self.regions, self._distinct, has_bbox=True))
+        with cursor() as cur:
+            table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) FROM {parquet_list(files)} WHERE {clause} "
+                            f"ORDER BY {', '.join(ORDER_COLUMNS)}", params=params).to_arrow_table()
+        return self._frame(table.drop_columns(list(ORDER_COLUMNS)).to_pandas())
+
+    def rejected(self) -> pd.DataFrame:
+        """Every source's rejected rows, source by source."""
+        frames = [pd.read_parquet(self.path / REJECTED_DIR / f"source-{s.id:04d}.parquet") for s in self.manifest.sources]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in REJECTED_COLUMNS})
+        return pd.concat(frames, ignore_index=True)
+
+    def dataset(self) -> Dataset:
+        """The whole store in memory, as :func:`mapdata.dataset.load_dataset` gives a file."""
+        return Dataset(self.select(FilterSpec()), self.rejected(), self.regions, self.border, self.name)
+
+    def _files(self, wanted: list[int]) -> list[Path]:
+        return [self.path / p.relpath for p in self.manifest.parts if p.year in wanted]
+
+    @functools.lru_cache(maxsize=8)
+    def _distinct(self, column: str) -> list:
+        with cursor() as cur:
+            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._files([p.year for p in self.manifest.parts]))}').fetchall()
+        return [r[0] for r in rows]
+
+    def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:
+        """Query rows with the in-memory path's dtypes and a point per row (one object per distinct point)."""
+        columns = self.manifest.columns
+        for column, dtype in columns.items():
+            if column in frame and str(frame[column].dtype) != dtype and column != "geometry":
+                frame[column] = frame[column].astype(dtype)
+        x, y = frame["longitude"].to_numpy(dtype="float64"), frame["latitude"].to_numpy(dtype="float64")
+        frame["geometry"] = shared_points(x, y, number_pairs(x, y)) if len(frame) else gpd.GeoSeries([], crs=schema.CRS).array
+        frame = frame[[c for c in columns if c in frame]].reset_index(drop=True)
+        return gpd.GeoDataFrame(frame, geometry="geometry", crs=schema.CRS)
+
+
+def open_store(path: str | os.PathLike) -> Store:
+    """Open the store at ``path``; a :class:`StoreError` says what is wrong with a damaged one."""
+    if not is_store(path):
+        raise StoreError(f"{path}: not a mapdata store (no {mf.MANIFEST})")
+    return Store(path)
