@@ -40,7 +40,10 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
                  mapping: dict | str | PathLike | None = None, cache_later: bool = False,
                  date_format: str | None = None, sheet: str | None = None, with_report: bool = False,
                  gazetteers: Sequence[UserGazetteer] = ()) -> Dataset:
-    """Load, validate and join an events file (default: the ``EVENTS`` setting).
+    """Load, validate and join an events file (default: the ``EVENTS`` setting), or read a store.
+
+    A folder is opened as a store (:mod:`mapdata.store`, refused with a message when it is not
+    one): its events in memory, as the files it was built from would give them.
 
     ``fmt``, ``mapping``, ``date_format``, ``sheet`` and ``gazetteers`` are as in
     :func:`mapdata.load.load_events` (a load with user gazetteers is not cached: they change the

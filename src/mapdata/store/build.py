@@ -87,8 +87,9 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
         staging = store / _STAGING / uuid.uuid4().hex
         jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
         done = _run(client, jobs, progress)
+    names = {job.seq: job.name for job in jobs}
     try:
-        records = _finish(store, manifest, new, done, staging)
+        records = _finish(store, manifest, new, done, staging, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not any(staging.parent.iterdir()):
@@ -169,19 +170,21 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
     return sorted(done, key=lambda d: (d.seq, d.number))
 
 
-def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path) -> list[mf.Source]:
+def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path,
+            names: dict[int, str]) -> list[mf.Source]:
     staged = [staging / f"year={year}" / name for d in done for year, name, _ in d.parts]
     rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in {d.seq for d in done}}
     existing = [store / p.relpath for p in manifest.parts]
-    drop, rejected = _within_files(staged, rejected)
-    clashes = _across_files(staged, existing, manifest, new, done, drop)
+    drop, rejected = _within_files(staged, rejected, names)
+    names.update({s.id: s.name for s in manifest.sources})
+    clashes = _across_files(staged, existing, names, drop)
     drop |= {(seq, row) for seq, row in zip(clashes["source_seq"], clashes["source_row"])}
     counts = _place(store, staging, manifest, done, drop)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     (store / REJECTED_DIR).mkdir(exist_ok=True)
     records = []
     for seq, item in zip(sorted(rejected), new):
-        name = Path(item.path).name
+        name = names[seq]
         table = rejected[seq].sort_values(["row", "column"], kind="stable")
         mine = clashes[clashes["source_seq"] == seq]
         table = pd.concat([table, already_used(mine["event_id"], name, mine["first_name"])], ignore_index=True)
@@ -200,7 +203,7 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
     return records
 
 
-def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame]) -> tuple[set, dict[int, pd.DataFrame]]:
+def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: dict[int, str]) -> tuple[set, dict[int, pd.DataFrame]]:
     """Ids used on several rows of one file whose copies fell into different chunks: every row after
     the first is rejected, and every duplicate's reason names the file's first row, as in memory."""
     if not staged:
@@ -228,7 +231,7 @@ def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame]) -> tupl
         index = frame.index[is_dup][np.array(known, dtype=bool)] if len(keys) else frame.index[:0]
         frame.loc[index, "reason"] = [duplicate_id_reason(int(r)) for r in rows[np.array(known, dtype=bool)]]
         mine = later[later["source_seq"] == seq]
-        moved = pd.DataFrame({"file": frame["file"].iloc[0] if len(frame) else "", "row": mine["source_row"].astype("int64"),
+        moved = pd.DataFrame({"file": names[seq], "row": mine["source_row"].astype("int64"),
                               "column": "event_id", "value": mine["event_id"],
                               "reason": [duplicate_id_reason(int(first[(seq, i)])) for i in mine["event_id"]]},
                              columns=list(REJECTED_COLUMNS))
@@ -236,15 +239,11 @@ def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame]) -> tupl
     return drop, rejected
 
 
-def _across_files(staged: list[Path], existing: list[Path], manifest: mf.Manifest, new: list[Scan],
-                  done: list[parts.Done], drop: set) -> pd.DataFrame:
+def _across_files(staged: list[Path], existing: list[Path], names: dict[int, str], drop: set) -> pd.DataFrame:
     """Events of a new source whose id an earlier source (in the store or before it in this build)
     already used: not added, reported with the earlier source's name as :func:`merge_datasets` does."""
-    names = {s.id: s.name for s in manifest.sources}
-    seqs = sorted({d.seq for d in done})
-    names.update({seq: Path(item.path).name for seq, item in zip(seqs, new)})
     empty = pd.DataFrame({"source_seq": [], "source_row": [], "event_id": [], "first_name": []})
-    if not staged or (len(seqs) < 2 and not existing):
+    if not staged or len(names) < 2:
         return empty
     everything = parquet_list(staged + existing)
     with cursor() as cur:
