@@ -20,7 +20,7 @@ from geopandas.testing import assert_geodataframe_equal
 from mapdata.cli import main
 from mapdata.dataset import load_dataset, merge_datasets
 from mapdata.export import export_bytes
-from mapdata.filters import FilterSpec, filter_events
+from mapdata.filters import FIELDS, FilterSpec, filter_events
 from mapdata.store import StoreError, build_store, open_store
 from mapdata.store.chunks import scan
 from mapdata.store.manifest import MANIFEST, STORE_VERSION
@@ -41,6 +41,7 @@ SPECS = [
     FilterSpec(date_from=pd.Timestamp("2021-01-01").date(), date_to=pd.Timestamp("2022-12-31").date()),
     FilterSpec(max_border_km=5.0, precisions=(1, 2)),
     FilterSpec(max_fatalities=0),
+    FilterSpec(sub_event_types=("Armed clash",), actors=("Military Forces of Armenia",)),
 ]
 
 
@@ -89,6 +90,10 @@ def test_files_the_quote_rule_cannot_cut_are_read_whole(tmp_path):
     blank.write_text("\n".join(lines[:3] + [""] + lines[3:]), encoding="utf-8")
     for path in (utf16, blank):
         assert [c.whole for c in scan(path, 500).chunks] == [True]
+
+
+def test_the_specs_use_every_filter_field():
+    assert {f.name for f in FIELDS} == {f.name for spec in SPECS for f in FIELDS if getattr(spec, f.name) not in (None, ())}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.to_query_string() or "all")

@@ -1,15 +1,17 @@
 """One filter specification for the CLI, the app and the exports, and the function applying it.
 
 Every filter is one :class:`FilterField` in :data:`FIELDS`: its FilterSpec attribute, URL key,
-command-line flag, labels, parser, words and predicate. The URL round trip, ``mapdata export``'s
-options, the app's sidebar, the filter choices and :meth:`FilterSpec.describe` are all derived
-from that table, so adding a filter is one entry there (plus its predicate) and a FilterSpec field.
+command-line flag, labels, parser, words, predicate and SQL condition. The URL round trip,
+``mapdata export``'s options, the app's sidebar, the filter choices, :meth:`FilterSpec.describe`
+and the store's queries (:func:`filter_sql`) are all derived from that table, so adding a filter
+is one entry there (plus its predicate and SQL) and a FilterSpec field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
@@ -34,7 +36,8 @@ class FilterField:
 
     ``parse`` turns one text value (from a URL or the command line) into a value, raising
     ValueError with the reason; ``keep(events, value, regions)`` is the predicate (a boolean
-    Series); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
+    Series); ``sql(value, context)`` is the same predicate as SQL conditions with their parameters
+    (see :class:`SqlContext`); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
     end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
     "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
     its value when it does not filter), "text" (a search box), "dates" and "dates_end" (one range slider for both ends),
@@ -50,6 +53,7 @@ class FilterField:
     help: str
     parse: Callable[[str], Any]
     keep: Callable[[pd.DataFrame, Any, pd.DataFrame | None], pd.Series]
+    sql: Callable[[Any, "SqlContext"], list["Condition"]]
     words: Callable[["FilterSpec"], str] | None
     widget: str
     many: bool = False
@@ -191,6 +195,57 @@ def _actor_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str
     return {a: a for a in sorted(actors)}
 
 
+Condition = tuple[str, list]
+"""An SQL condition with ``?`` placeholders, and its parameters."""
+_KM_PER_DEGREE = 111.32
+
+
+@dataclass(frozen=True)
+class SqlContext:
+    """What a filter's SQL needs besides its value: the regions layer (names → ids, and their
+    bounding boxes), the distinct values of a column (``distinct(name)``), and how far (km) a
+    region's bounding box is widened for the GeoParquet ``bbox`` column (None: no such column).
+    A NULL fatality or border distance fails every comparison, as ``fillna(False)`` does in ``keep``."""
+
+    regions: pd.DataFrame
+    distinct: Callable[[str], list]
+    bbox_margin_km: float | None = None
+
+
+def _sql_in(column: str, values: Iterable[object]) -> Condition:
+    values = list(dict.fromkeys(values))
+    return f"{column} IN ({', '.join('?' * len(values))})", values
+
+
+def _sql_regions(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
+    """The region ids, and (for pruning) the chosen regions' bounding box widened by the margin:
+    a point matched to a region as "nearest" lies outside its polygon, within the margin."""
+    ids = with_finer_units(resolve_regions(value, ctx.regions), ctx.regions)
+    conditions = [_sql_in("region_id", ids)]
+    chosen = ctx.regions[ctx.regions["region_id"].isin(ids)]
+    if ctx.bbox_margin_km is not None and len(chosen):
+        minx, miny, maxx, maxy = chosen.total_bounds
+        dy = ctx.bbox_margin_km / _KM_PER_DEGREE
+        dx = dy / max(math.cos(math.radians(min(max(abs(miny), abs(maxy)) + dy, 89.0))), 0.01)
+        conditions.append(("bbox.xmax >= ? AND bbox.xmin <= ? AND bbox.ymax >= ? AND bbox.ymin <= ?",
+                           [minx - dx, maxx + dx, miny - dy, maxy + dy]))
+    return conditions
+
+
+def _sql_actors(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
+    first, params = _sql_in("actor1", value)
+    second, _ = _sql_in("actor2", value)
+    return [(f"({first} OR {second})", params * 2)]
+
+
+def _sql_countries(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
+    """The reported-country values whose ISO3 code is wanted (the names are mapped as ``keep`` maps them)."""
+    names = pd.Series(ctx.distinct("country"), dtype=object)
+    wanted = {resolve_country(c) for c in value}
+    matching = names[country_iso3(names).isin(wanted).to_numpy()].tolist()
+    return [_sql_in("country", matching)] if matching else [("FALSE", [])]
+
+
 FIELDS: tuple[FilterField, ...] = (
     FilterField(name="search", key="q", flag="--q", label="Search",
                 help="words that must all occur in the location, notes, actors, source, admin names or the region's "
@@ -199,48 +254,56 @@ FIELDS: tuple[FilterField, ...] = (
                 widget="text", placeholder="place, actor, source, note…",
                 tip="Every word must occur somewhere in the record; case and accents are ignored (Kəlbəcər = kalbacar)."),
     FilterField(name="date_from", key="from", flag="--from", label="Dates", help="first day, YYYY-MM-DD",
-                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, v, None), words=_date_words,
+                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, v, None),
+                sql=lambda v, ctx: [("coalesce(event_date_end, event_date) >= ?", [pd.Timestamp(v)])], words=_date_words,
                 widget="dates", tip="Drag either end; the map's play control steps through time."),
     FilterField(name="date_to", key="to", flag="--to", label="Dates", help="last day, YYYY-MM-DD",
-                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, None, v), words=None,
-                widget="dates_end"),
+                parse=_iso_date, keep=lambda ev, v, r: in_period(ev, None, v),
+                sql=lambda v, ctx: [("event_date <= ?", [pd.Timestamp(v)])], words=None, widget="dates_end"),
     FilterField(name="regions", key="region", flag="--region", label="Regions",
                 help="region by English or alternative name, or id (repeatable)", parse=str,
-                keep=_in_regions,
+                keep=_in_regions, sql=_sql_regions,
                 words=_listed("regions", "regions"), widget="choices", many=True, choices=_region_choices,
                 placeholder="All regions — type an English or alternative name"),
     FilterField(name="countries", key="country", flag="--country", label="Reported country",
                 help="reported country: ISO3 or ISO2 code or English name (repeatable; unknown: error with suggestions)",
-                parse=str, keep=_in_countries,
+                parse=str, keep=_in_countries, sql=_sql_countries,
                 words=_listed("countries", "countries"), widget="choices", many=True, choices=_country_choices),
     FilterField(name="event_types", key="type", flag="--type", label="Event types", help="ACLED event type (repeatable)",
-                parse=str, keep=lambda ev, v, r: ev["event_type"].isin(v), words=_listed("types", "event_types"),
+                parse=str, keep=lambda ev, v, r: ev["event_type"].isin(v),
+                sql=lambda v, ctx: [_sql_in("event_type", v)], words=_listed("types", "event_types"),
                 widget="choices", many=True, choices=lambda ev, r: {t: t for t in schema.EVENT_TYPES}),
     FilterField(name="sub_event_types", key="subtype", flag="--subtype", label="Event sub-types",
                 help="ACLED sub-event type (repeatable)", parse=str, keep=lambda ev, v, r: ev["sub_event_type"].isin(v),
+                sql=lambda v, ctx: [_sql_in("sub_event_type", v)],
                 words=_listed("sub-types", "sub_event_types"), widget="choices", many=True,
                 choices=lambda ev, r: {s: s for subs in schema.EVENT_TYPES.values() for s in subs}),
     FilterField(name="actors", key="actor", flag="--actor", label="Actors (either side)",
                 help="actor named as actor1 or actor2 (repeatable)", parse=str,
-                keep=lambda ev, v, r: ev["actor1"].isin(v) | ev["actor2"].isin(v), words=_listed("actors", "actors"),
-                widget="choices", many=True, choices=_actor_choices),
+                keep=lambda ev, v, r: ev["actor1"].isin(v) | ev["actor2"].isin(v),
+                sql=_sql_actors, words=_listed("actors", "actors"), widget="choices", many=True, choices=_actor_choices),
     FilterField(name="min_fatalities", key="fat_min", flag="--fat-min", label="Minimum fatalities",
                 help="keep events with at least this many acknowledged fatalities (above 0, drops events without a figure)",
-                parse=_whole, keep=_known_at_least, words=_fatality_words, widget="number", blank=0, step=1,
+                parse=_whole, keep=_known_at_least,
+                sql=lambda v, ctx: [("fatalities >= ?", [v])] if v else [],
+                words=_fatality_words, widget="number", blank=0, step=1,
                 tip="Above 0, events without an acknowledged figure are hidden."),
     FilterField(name="max_fatalities", key="fat_max", flag="--fat-max", label="Maximum fatalities",
                 help="keep events with at most this many acknowledged fatalities (drops events without a figure)",
-                parse=_whole, keep=lambda ev, v, r: ev["fatalities"].le(v).fillna(False).astype(bool), words=None,
+                parse=_whole, keep=lambda ev, v, r: ev["fatalities"].le(v).fillna(False).astype(bool),
+                sql=lambda v, ctx: [("fatalities <= ?", [v])], words=None,
                 widget="number", step=1, tip="Events without an acknowledged figure are hidden.", placeholder="no maximum"),
     FilterField(name="precisions", key="precision", flag="--precision", label="Location precision",
                 help="location precision 1, 2 or 3 (repeatable)", parse=_whole,
                 keep=lambda ev, v, r: ev["geo_precision"].isin(v),
+                sql=lambda v, ctx: [_sql_in("geo_precision", v)],
                 words=lambda spec: "precision " + ", ".join(map(str, spec.precisions)) if spec.precisions else "",
                 widget="choices", many=True, blank=tuple(schema.GEO_PRECISION_LABELS),
                 choices=lambda ev, r: {p: f"{p} — {text}" for p, text in schema.GEO_PRECISION_LABELS.items()}),
     FilterField(name="max_border_km", key="border_km", flag="--max-border-km", label="Max. distance to a border line (km)",
                 help="keep events within this distance of the nearest border line of the geography", parse=_number,
                 keep=lambda ev, v, r: ev["border_km"].le(v).fillna(False).astype(bool),
+                sql=lambda v, ctx: [("border_km <= ?", [v])],
                 words=lambda spec: f"within {_plain(spec.max_border_km)} km of a border line" if spec.max_border_km is not None else "",
                 widget="number", step=5.0, placeholder="any distance"),
     FilterField(name="area", key="area", flag="--area", label="Area",
@@ -413,6 +476,15 @@ def filter_events(events: pd.DataFrame, spec: FilterSpec, regions: pd.DataFrame 
         if value is not None and value != ():
             mask &= f.keep(events, value, regions)
     return events[mask.to_numpy()]
+
+
+def filter_sql(spec: FilterSpec, ctx: SqlContext) -> Condition:
+    """The spec as one SQL ``WHERE`` clause and its parameters: each field's :attr:`FilterField.sql`,
+    for the same rows :func:`filter_events` keeps (queries on a store, :mod:`mapdata.store`)."""
+    conditions = [c for f in FIELDS if getattr(spec, f.name) not in (None, ()) for c in f.sql(getattr(spec, f.name), ctx)]
+    if not conditions:
+        return "TRUE", []
+    return " AND ".join(f"({text})" for text, _ in conditions), [p for _, params in conditions for p in params]
 
 
 def _regions_from_events(events: pd.DataFrame) -> pd.DataFrame:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .. import schema
 from ..dataset import Dataset
-from ..filters import FilterSpec
+from ..filters import FilterSpec, SqlContext, filter_sql
 from ..geo import load_border, load_regions
 from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
@@ -31,7 +31,7 @@ from . import manifest as mf
 from .build import REJECTED_DIR, Built, Progress, build_store
 from .manifest import StoreError, is_store
 from .parts import ORDER_COLUMNS
-from .query import Context, cursor, parquet_list, where, years
+from .query import cursor, parquet_list, years
 
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
 
@@ -64,7 +64,8 @@ class Store:
         files = self._files(years(spec, sorted({p.year for p in self.manifest.parts})))
         if not files:
             return self._frame(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.manifest.columns.items() if c != "geometry"}))
-        clause, params = where(spec, Context(self.regions, self._distinct, has_bbox=True))
+        context = SqlContext(self.regions, self._distinct, float(self.manifest.geography["nearest_tolerance_km"]))
+        clause, params = filter_sql(spec, context)
         with cursor() as cur:
             table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) FROM {parquet_list(files)} WHERE {clause} "
                             f"ORDER BY {', '.join(ORDER_COLUMNS)}", params=params).to_arrow_table()
