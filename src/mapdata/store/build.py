@@ -1,11 +1,12 @@
 """``build_store``: source files → a partitioned GeoParquet store, on a Dask cluster.
 
-The pipeline: hash and cut each source into chunks (on the workers, which must see the files) →
-load, validate, geocode and join every chunk and write its parts to a staging folder
-(:func:`mapdata.store.parts.run`, one task per chunk, the workers' memory bounded by the chunk
-size) → find the event ids used twice across chunks and files (DuckDB over the staged parts,
-which reads the id column only) and report them as the in-memory path does → move the parts into
-their partitions, write the rejected rows and the manifest. A source already in the store (same
+The pipeline: hash and cut each source into chunks, here (when every source is already in the
+store, nothing else happens and no cluster is started) → on the workers, which must see the files
+and the store's folder: load, validate, geocode and join each chunk and write its parts to a
+staging folder (:func:`mapdata.store.parts.run`, one task per chunk, memory bounded by the chunk
+size) → here: find the event ids used twice across chunks and files (DuckDB over the staged
+parts, reading the id column only) and report them as the in-memory path does → move the parts
+into their partitions, write the rejected rows and the manifest. A source already in the store (same
 bytes) is skipped, so building again from the same files changes nothing.
 """
 
@@ -15,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -79,13 +81,14 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
     for path in paths:
         if not Path(path).is_file():
             raise mf.StoreError(f"{path}: no such file")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # hashing and numpy release the GIL
+        scans = list(pool.map(lambda path: scan(path, int(chunk_mb * (1 << 20))), paths))
+    new, skipped = _new_sources(scans, manifest)
+    if not new:
+        return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
+    staging = store / _STAGING / uuid.uuid4().hex
+    jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
     with _client(scheduler) as client:
-        scans = client.gather(client.map(scan, paths, chunk_bytes=int(chunk_mb * (1 << 20)), pure=False))
-        new, skipped = _new_sources(scans, manifest)
-        if not new:
-            return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
-        staging = store / _STAGING / uuid.uuid4().hex
-        jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
         done = _run(client, jobs, progress)
     names = {job.seq: job.name for job in jobs}
     try:
