@@ -17,7 +17,7 @@ import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,15 +81,18 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
     for path in paths:
         if not Path(path).is_file():
             raise mf.StoreError(f"{path}: no such file")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # hashing and numpy release the GIL
-        scans = list(pool.map(lambda path: scan(path, int(chunk_mb * (1 << 20))), paths))
-    new, skipped = _new_sources(scans, manifest)
-    if not new:
-        return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
-    staging = store / _STAGING / uuid.uuid4().hex
-    jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
-    with _client(scheduler) as client:
-        done = _run(client, jobs, progress)
+    known = {(s.path, s.size) for s in manifest.sources}
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
+        # a file the store cannot hold yet (new path or size): start the cluster while the files are hashed
+        early = pool.submit(_connect, stack, scheduler, geo) \
+            if any((p, os.path.getsize(p)) not in known for p in paths) else None
+        scans = list(pool.map(lambda path: scan(path, int(chunk_mb * (1 << 20))), paths))  # hashing and numpy release the GIL
+        new, skipped = _new_sources(scans, manifest)
+        if not new:
+            return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
+        staging = store / _STAGING / uuid.uuid4().hex
+        jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
+        done = _run(early.result() if early else _connect(stack, scheduler, geo), jobs, progress)
     names = {job.seq: job.name for job in jobs}
     try:
         records = _finish(store, manifest, new, done, staging, names)
@@ -114,22 +117,30 @@ def _open_or_new(store: Path, geography: dict) -> mf.Manifest:
     return mf.Manifest(geography=geography)
 
 
+def _connect(stack: ExitStack, scheduler: str | None, geo: Path):
+    """A client (closed with ``stack``) whose workers have imported the pipeline and read the layers."""
+    client = stack.enter_context(_client(scheduler))
+    client.run(parts.warm, str(geo))
+    return client
+
+
 @contextmanager
 def _client(scheduler: str | None) -> Iterator:
     """A Dask client: to ``scheduler``, or to a local cluster of this machine's cores (processes,
-    127.0.0.1 only, no dashboard)."""
+    127.0.0.1 only, no dashboard). Not made the default client (it may be made in another thread)."""
     from distributed import Client, LocalCluster
 
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise mf.StoreError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
-        with client:
-            yield client
-        return
-    with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with ExitStack() as stack:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise mf.StoreError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        else:
+            cluster = stack.enter_context(LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                                       host="127.0.0.1", dashboard_address=None))
+            client = Client(cluster, set_as_default=False)
+        stack.callback(client.close)
         yield client
 
 
@@ -164,7 +175,7 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
     started = time.perf_counter()
     futures = client.map(parts.run, jobs, pure=False)
     done, rows = [], 0
-    for future in as_completed(futures):
+    for future in as_completed(futures, loop=client.loop):
         result = future.result()
         done.append(result)
         rows += result.rows

@@ -73,6 +73,12 @@ def run(job: Job) -> Done:
     return Done(job.seq, job.number, parts, rows, rejected, loaded.report.format, columns)
 
 
+def warm(geo_dir: str) -> None:
+    """Read the boundary layers on a worker before its first chunk (the cluster starts while the
+    sources are hashed)."""
+    _layers(geo_dir)
+
+
 @functools.lru_cache(maxsize=4)
 def _layers(geo_dir: str):
     """The regions and border of ``geo_dir``, read once per worker process."""
