@@ -34,6 +34,7 @@ from mapdata.geo import load_regions  # noqa: E402
 OUT = ROOT / "bench" / "out"
 SEED = 20250101
 _PLACES = 2_000
+BLOCK = 1_000_000
 _ACTORS = ("Military Forces of Azerbaijan", "Military Forces of Armenia", "State Border Service of Azerbaijan",
            "Civilians (Armenia)", "Civilians (Azerbaijan)", "Protesters (Armenia)", "")
 _COUNTRY = {"AZE": "Azerbaijan", "ARM": "Armenia"}
@@ -43,8 +44,9 @@ def path_for(n: int) -> Path:
     return OUT / f"events_{n}.csv"
 
 
-def generate(n: int, seed: int = SEED) -> pd.DataFrame:
-    """``n`` synthetic events in the mapdata schema (all columns as text, as in a CSV)."""
+def generate(n: int, seed: int = SEED, first: int = 1, total: int | None = None) -> pd.DataFrame:
+    """``n`` synthetic events in the mapdata schema (all columns as text, as in a CSV), numbered from
+    ``first`` as part of a file of ``total`` events (default ``n``)."""
     rng = np.random.default_rng(seed)
     regions = load_regions().reset_index(drop=True)
     precision = rng.choice([3, 2, 1], size=n, p=[0.40, 0.35, 0.25])
@@ -75,7 +77,7 @@ def generate(n: int, seed: int = SEED) -> pd.DataFrame:
     dates = (np.datetime64("2020-07-01") + days.astype("timedelta64[D]")).astype(str)
     fat = rng.geometric(0.35, size=n) - 1
     fatalities = np.where(rng.random(n) < 0.4, "", fat.astype(str))
-    ids = np.char.add(f"SYN-{n}-", np.arange(1, n + 1).astype(str))
+    ids = np.char.add(f"SYN-{total or n}-", np.arange(first, first + n).astype(str))
     names = regions["name_en"].to_numpy()[region]
     actor1 = np.array(_ACTORS, dtype=object)[rng.integers(0, 3, size=n)]
     actor2 = np.array(_ACTORS, dtype=object)[rng.integers(0, len(_ACTORS), size=n)]
@@ -128,10 +130,18 @@ def _contains(geoms, which, x, y) -> np.ndarray:
 
 
 def write(n: int) -> Path:
+    """Write the file; above :data:`BLOCK` events in blocks (each with its own seed), so memory
+    stays that of one block (files up to one block are the same as before blocks existed)."""
     OUT.mkdir(parents=True, exist_ok=True)
     path = path_for(n)
-    frame = generate(n)
-    pacsv.write_csv(pa.Table.from_pandas(frame, preserve_index=False), path)
+    with pa.OSFile(str(path), "wb") as sink:
+        writer = None
+        for number, first in enumerate(range(1, n + 1, BLOCK)):
+            frame = generate(min(BLOCK, n - first + 1), SEED + number, first, n)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pacsv.CSVWriter(sink, table.schema)
+            writer.write_table(table)
+        writer.close()
     return path
 
 
