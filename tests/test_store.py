@@ -236,3 +236,24 @@ def test_a_build_on_a_two_worker_cluster_equals_the_local_build(built, dask_proc
         assert_geodataframe_equal(open_store(remote).select(spec), open_store(built[0]).select(spec))
     assert export_bytes(open_store(remote).select(FilterSpec()), "csv", FilterSpec()) == \
         export_bytes(open_store(built[0]).select(FilterSpec()), "csv", FilterSpec())
+
+
+def _app(store: Path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("MAPDATA_EVENTS", str(store))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    return at
+
+
+def test_the_app_opens_a_store_given_as_its_events(built, monkeypatch):
+    at = _app(built[0], monkeypatch)
+    assert not at.exception
+    assert int(at.metric[0].value.replace(",", "")) == open_store(built[0]).events
+
+
+def test_the_app_explains_a_damaged_store(built, tmp_path, monkeypatch):
+    at = _app(_damage(built, tmp_path, "newer"), monkeypatch)
+    assert not at.exception
+    assert "newer mapdata" in at.error[0].value
