@@ -257,3 +257,18 @@ def test_the_app_explains_a_damaged_store(built, tmp_path, monkeypatch):
     at = _app(_damage(built, tmp_path, "newer"), monkeypatch)
     assert not at.exception
     assert "newer mapdata" in at.error[0].value
+
+
+def test_validate_a_store_lists_what_validating_the_files_lists(built, capsys):
+    assert main(["validate", str(built[0])]) == 0
+    from_store = capsys.readouterr().out.splitlines()
+    from_files = []
+    for path in SOURCES:
+        assert main(["validate", str(path)]) == 0
+        from_files += capsys.readouterr().out.splitlines()
+    flagged = list(dict.fromkeys(line for line in from_files if line.startswith("  ") and "reported" in line))
+    assert flagged and [line for line in from_store if line.startswith("  ") and "reported" in line] == flagged
+    rejected = [line for line in from_store if line.startswith("  row ")]
+    assert len(rejected) == len(_in_memory(SOURCES).rejected)
+    assert set(line for line in from_files if line.startswith("  row ")) <= set(rejected)
+    assert f"{SOURCES[0].name}: {len(load_dataset(SOURCES[0]).events)} rows accepted, 0 rejected" in from_store[0]

@@ -272,16 +272,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(line)
     print(f"{args.file}: {len(data.events)} rows accepted, {bad_rows} rejected")
     _print_rejected(data.rejected, args)
-    flagged = country_mismatches(data.events)
-    if len(flagged):
-        print(f"{len(flagged)} accepted events lie in a region of another country than the one reported "
-              "(a check, not an error):")
-        reported = country_iso3(flagged["country"])
-        for row, iso in zip(flagged.itertuples(index=False), reported):
-            where = (f"point in {row.region_name} ({row.region_country}) and also inside the other country's "
-                     "boundary layer (the two sources overlap there)") if iso == row.region_country else (
-                     f"point in {row.region_name} ({row.region_country})")
-            print(f"  {row.event_id}: reported {row.country}; {where}")
+    _print_mismatches(country_mismatches(data.events))
     if bad_rows and not len(data.events):
         print(f"{args.file}: no row was accepted", file=sys.stderr)
         return EXIT_NOTHING_ACCEPTED
@@ -331,6 +322,19 @@ def _export_store(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_mismatches(flagged) -> None:
+    if not len(flagged):
+        return
+    print(f"{len(flagged)} accepted events lie in a region of another country than the one reported "
+          "(a check, not an error):")
+    reported = country_iso3(flagged["country"])
+    for row, iso in zip(flagged.itertuples(index=False), reported):
+        where = (f"point in {row.region_name} ({row.region_country}) and also inside the other country's "
+                 "boundary layer (the two sources overlap there)") if iso == row.region_country else (
+                 f"point in {row.region_name} ({row.region_country})")
+        print(f"  {row.event_id}: reported {row.country}; {where}")
+
+
 def _validate_store(path: Path, args: argparse.Namespace) -> int:
     from .store import open_store
 
@@ -339,6 +343,7 @@ def _validate_store(path: Path, args: argparse.Namespace) -> int:
         print(f"{source.name}: {source.accepted} rows accepted, {source.rejected} rejected ({source.format}; {source.path})")
     _print_rejected(store.rejected(), args)
     print(f"{path}: {store.events} events in {len(store.manifest.parts)} parts")
+    _print_mismatches(store.country_mismatches())
     return 0
 
 

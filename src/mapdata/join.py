@@ -96,10 +96,13 @@ def join_regions(
     return joined
 
 
+MISMATCH_COLUMNS = ("event_id", "country", "location", "region_name", "region_country", "region_match")
+"""The columns :func:`country_mismatches` lists (and a store's query for the same rows)."""
+
+
 def country_mismatches(events: gpd.GeoDataFrame) -> pd.DataFrame:
     """Events whose point lies in a region of another country than the one the sources gave."""
-    columns = ["event_id", "country", "location", "region_name", "region_country", "region_match"]
-    return pd.DataFrame(events.loc[events["country_mismatch"].astype(bool), columns]).reset_index(drop=True)
+    return pd.DataFrame(events.loc[events["country_mismatch"].astype(bool), list(MISMATCH_COLUMNS)]).reset_index(drop=True)
 
 
 def _check_inputs(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame, border: gpd.GeoDataFrame | None) -> None:

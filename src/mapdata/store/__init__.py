@@ -25,6 +25,7 @@ from .. import schema
 from ..dataset import Dataset
 from ..filters import FilterSpec, SqlContext, filter_sql
 from ..geo import load_border, load_regions
+from ..join import MISMATCH_COLUMNS
 from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
 from . import manifest as mf
@@ -61,7 +62,7 @@ class Store:
     def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
         """The events ``spec`` keeps, as :func:`mapdata.filters.filter_events` gives them from the
         in-memory events of the same files (same columns, types and order)."""
-        files = self._files(years(spec, sorted({p.year for p in self.manifest.parts})))
+        files = self._files(years(spec, self._years))
         if not files:
             return self._frame(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.manifest.columns.items() if c != "geometry"}))
         context = SqlContext(self.regions, self._distinct, float(self.manifest.geography["nearest_tolerance_km"]))
@@ -70,6 +71,13 @@ class Store:
             table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) FROM {parquet_list(files)} WHERE {clause} "
                             f"ORDER BY {', '.join(ORDER_COLUMNS)}", params=params).to_arrow_table()
         return self._frame(table.drop_columns(list(ORDER_COLUMNS)).to_pandas())
+
+    def country_mismatches(self) -> pd.DataFrame:
+        """:func:`mapdata.join.country_mismatches` of the store's events, without reading the others."""
+        columns = ", ".join(f'"{c}"' for c in MISMATCH_COLUMNS)
+        with cursor() as cur:
+            return cur.sql(f"SELECT {columns} FROM {parquet_list(self._files(self._years))} WHERE country_mismatch "
+                           f"ORDER BY {', '.join(ORDER_COLUMNS)}").df()
 
     def rejected(self) -> pd.DataFrame:
         """Every source's rejected rows, source by source."""
@@ -83,13 +91,17 @@ class Store:
         """The whole store in memory, as :func:`mapdata.dataset.load_dataset` gives a file."""
         return Dataset(self.select(FilterSpec()), self.rejected(), self.regions, self.border, self.name)
 
+    @property
+    def _years(self) -> list[int]:
+        return sorted({p.year for p in self.manifest.parts})
+
     def _files(self, wanted: list[int]) -> list[Path]:
         return [self.path / p.relpath for p in self.manifest.parts if p.year in wanted]
 
     @functools.lru_cache(maxsize=8)
     def _distinct(self, column: str) -> list:
         with cursor() as cur:
-            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._files([p.year for p in self.manifest.parts]))}').fetchall()
+            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._files(self._years))}').fetchall()
         return [r[0] for r in rows]
 
     def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:
