@@ -152,8 +152,8 @@ def test_second_build_is_a_no_op(built, cluster):
 
 def test_appended_source_with_clashing_and_repeated_ids(cluster, tmp_path):
     base = (DATA / "events_valid.csv").read_text(encoding="utf-8").rstrip("\n").split("\n")
-    repeated = tmp_path / "repeated.csv"  # its own row 2 again at the end: another chunk
-    repeated.write_text("\n".join(base + [base[1]]) + "\n", encoding="utf-8")
+    repeated = tmp_path / "repeated.csv"  # its own row 2 twice again at the end: another chunk, both in one
+    repeated.write_text("\n".join(base + [base[1], base[1]]) + "\n", encoding="utf-8")
     extra = tmp_path / "extra.csv"  # AZARM-0009 again, and one new id
     extra.write_text("\n".join([base[0], base[1], base[2].replace("AZARM-0011", "NEW-0001", 1)]) + "\n", encoding="utf-8")
     store = tmp_path / "store"
@@ -162,8 +162,10 @@ def test_appended_source_with_clashing_and_repeated_ids(cluster, tmp_path):
     memory = _in_memory([repeated, extra])
     assert_geodataframe_equal(open_store(store).select(FilterSpec()), memory.events.reset_index(drop=True))
     pd.testing.assert_frame_equal(open_store(store).rejected(), memory.rejected.reset_index(drop=True), check_dtype=False)
-    reasons = set(open_store(store).rejected()["reason"])
-    assert {"duplicate event_id (first used on row 2)", "event_id already used in repeated.csv; not merged"} <= reasons
+    rejected = open_store(store).rejected()
+    assert rejected["reason"].tolist().count("duplicate event_id (first used on row 2)") == 2
+    assert "event_id already used in repeated.csv; not merged" in set(rejected["reason"])
+    assert len(scan(repeated, int(CHUNK_MB * (1 << 20))).chunks) > 1
 
 
 def _damage(built, tmp_path, how) -> Path:

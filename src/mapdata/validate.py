@@ -149,6 +149,11 @@ def duplicate_id_reason(first_row: int) -> str:
     return f"{DUPLICATE_ID} (first used on row {first_row})"
 
 
+def duplicate_id_first_row(reason: str) -> int:
+    """The row a :func:`duplicate_id_reason` names."""
+    return int(reason[len(DUPLICATE_ID):].strip(" ()").rsplit(" ", 1)[-1])
+
+
 def _all_distinct(column: pd.Series) -> bool:
     """Whether no value occurs twice (Arrow's hash of the distinct values, without codes per row)."""
     if column.dtype != TEXT:

@@ -6,6 +6,8 @@ Layout of a store folder::
     year=2021/part-0000-00003.parquet   GeoParquet 1.1 (WKB points + bbox covering column), rows
                                   sorted along a Hilbert curve; one file per source chunk and year
     rejected/source-0000.parquet  the rejected rows of each source (file, row, column, value, reason)
+    ids/source-0000.npy           sorted 64-bit hashes of each source's event ids (an appended
+                                  source's ids are checked against them)
 
 :func:`build_store` makes or extends one (:mod:`mapdata.store.build`); :func:`open_store` opens
 one for queries (:class:`Store`). The events a store gives for a filter are the events, with the

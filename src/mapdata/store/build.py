@@ -4,8 +4,9 @@ The pipeline: hash and cut each source into chunks, here (when every source is a
 store, nothing else happens and no cluster is started) → on the workers, which must see the files
 and the store's folder: load, validate, geocode and join each chunk and write its parts to a
 staging folder (:func:`mapdata.store.parts.run`, one task per chunk, memory bounded by the chunk
-size) → here: find the event ids used twice across chunks and files (DuckDB over the staged
-parts, reading the id column only) and report them as the in-memory path does → move the parts
+size), and send back a 64-bit hash of each event's id → here: find the ids used twice across
+chunks and files from the hashes (and the stored hashes of the sources already in the store),
+read back only those events' ids (DuckDB) and report them as the in-memory path does → move the parts
 into their partitions, write the rejected rows and the manifest. A source already in the store (same
 bytes) is skipped, so building again from the same files changes nothing.
 """
@@ -29,13 +30,14 @@ import pandas as pd
 from .. import config
 from ..dataset import already_used
 from ..schema import REJECTED_COLUMNS
-from ..validate import DUPLICATE_ID, duplicate_id_reason
+from ..validate import duplicate_id_first_row, duplicate_id_reason
 from . import manifest as mf
 from . import parts
 from .chunks import Scan, scan
 from .query import cursor, parquet_list
 
 REJECTED_DIR = "rejected"
+IDS_DIR = "ids"
 _STAGING = "_staging"
 
 
@@ -187,22 +189,25 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
 def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path,
             names: dict[int, str]) -> list[mf.Source]:
     staged = [staging / f"year={year}" / name for d in done for year, name, _ in d.parts]
-    rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in {d.seq for d in done}}
-    existing = [store / p.relpath for p in manifest.parts]
-    drop, rejected = _within_files(staged, rejected, names)
+    seqs = sorted({d.seq for d in done})
+    rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in seqs}
+    accepted = {seq: (np.concatenate([d.accepted for d in done if d.seq == seq]),
+                      np.concatenate([d.hashes for d in done if d.seq == seq])) for seq in seqs}
+    repeated, rejected = _within_files(staged, rejected, names, accepted)
     names.update({s.id: s.name for s in manifest.sources})
-    clashes = _across_files(staged, existing, names, drop)
-    drop |= {(seq, row) for seq, row in zip(clashes["source_seq"], clashes["source_row"])}
-    counts = _place(store, staging, manifest, done, drop)
+    clashes = _across_files(store, staged, manifest, names, accepted, repeated)
+    counts = _place(store, staging, manifest, done, pd.concat([repeated, clashes])[["filename", "source_row"]])
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    (store / REJECTED_DIR).mkdir(exist_ok=True)
+    for folder in (REJECTED_DIR, IDS_DIR):
+        (store / folder).mkdir(exist_ok=True)
     records = []
-    for seq, item in zip(sorted(rejected), new):
+    for seq, item in zip(seqs, new):
         name = names[seq]
         table = rejected[seq].sort_values(["row", "column"], kind="stable")
         mine = clashes[clashes["source_seq"] == seq]
         table = pd.concat([table, already_used(mine["event_id"], name, mine["first_name"])], ignore_index=True)
         table.astype({"row": "int64"}).to_parquet(store / REJECTED_DIR / f"source-{seq:04d}.parquet", index=False)
+        np.save(store / IDS_DIR / f"source-{seq:04d}.npy", np.unique(accepted[seq][1]))
         chunks = [d for d in done if d.seq == seq]
         records.append(mf.Source(id=seq, path=item.path, name=name, size=item.size, sha256=item.sha256,
                                  format=chunks[0].format, rows=sum(d.rows for d in chunks), accepted=counts.get(seq, 0),
@@ -217,74 +222,90 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
     return records
 
 
-def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: dict[int, str]) -> tuple[set, dict[int, pd.DataFrame]]:
+_FOUND = ["source_seq", "source_row", "event_id", "filename"]
+
+
+def _rows(staged: list[Path], wanted: list[pd.DataFrame]) -> pd.DataFrame:
+    """The id and part file of the staged events ``wanted`` names (source_seq, source_row)."""
+    if not wanted:
+        return pd.DataFrame(columns=_FOUND)
+    with cursor() as cur:
+        cur.register("wanted", pd.concat(wanted, ignore_index=True))
+        return cur.sql(f"SELECT {', '.join(_FOUND)} FROM {parquet_list(staged, filename=True)} "
+                       "JOIN wanted USING (source_seq, source_row)").df()
+
+
+def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: dict[int, str],
+                  accepted: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """Ids used on several rows of one file whose copies fell into different chunks: every row after
-    the first is rejected, and every duplicate's reason names the file's first row, as in memory."""
-    if not staged:
-        return set(), rejected
-    local = pd.concat([frame.loc[(frame["column"] == "event_id") & frame["reason"].str.startswith(DUPLICATE_ID),
-                                 ["value", "row"]].assign(source_seq=seq) for seq, frame in rejected.items()], ignore_index=True)
-    with cursor() as cur:
-        cur.register("local_dups", local.rename(columns={"value": "event_id", "row": "source_row"}))
-        found = cur.execute(f"""
-            WITH ids AS (SELECT source_seq, event_id, source_row FROM {parquet_list(staged)}),
-                 twice AS (SELECT source_seq, event_id FROM ids GROUP BY ALL HAVING count(*) > 1
-                           UNION SELECT source_seq, event_id FROM local_dups)
-            SELECT source_seq, event_id, source_row FROM ids JOIN twice USING (source_seq, event_id)
-        """).df()
-    if found.empty:
-        return set(), rejected
-    first = found.groupby(["source_seq", "event_id"])["source_row"].min()
-    later = found[found["source_row"].to_numpy() != first.loc[list(zip(found["source_seq"], found["event_id"]))].to_numpy()]
-    drop = set(zip(later["source_seq"].astype(int), later["source_row"].astype(int)))
+    the file's first is rejected (returned with its part file), and every duplicate's reason names
+    the file's first row, as in memory. Only events whose id hash repeats are read back."""
+    wanted = []
+    for seq, (rows, hashes) in accepted.items():
+        values, counts = np.unique(hashes, return_counts=True)
+        local = rejected[seq].loc[parts.is_repeated_id(rejected[seq]), "value"]
+        pick = np.isin(hashes, np.union1d(values[counts > 1], parts.id_hashes(local)))
+        if pick.any():
+            wanted.append(pd.DataFrame({"source_seq": seq, "source_row": rows[pick]}))
+    found = _rows(staged, wanted)
+    named = [pd.DataFrame({"source_seq": seq, "event_id": frame.loc[rep, "value"],
+                           "source_row": [duplicate_id_first_row(r) for r in frame.loc[rep, "reason"]]})
+             for seq, frame in rejected.items() if (rep := parts.is_repeated_id(frame)).any()]
+    first = pd.concat([found[["source_seq", "event_id", "source_row"]], *named]).groupby(["source_seq", "event_id"])["source_row"].min()
+    later = found[found["source_row"].to_numpy() != first.reindex(pd.MultiIndex.from_frame(found[["source_seq", "event_id"]])).to_numpy()]
     for seq, frame in rejected.items():
-        is_dup = (frame["column"] == "event_id") & frame["reason"].str.startswith(DUPLICATE_ID)
-        keys = [(seq, v) for v in frame.loc[is_dup, "value"]]
-        known = [k in first.index for k in keys]
-        rows = np.array([first.get(k) if ok else None for k, ok in zip(keys, known)], dtype=object)
-        index = frame.index[is_dup][np.array(known, dtype=bool)] if len(keys) else frame.index[:0]
-        frame.loc[index, "reason"] = [duplicate_id_reason(int(r)) for r in rows[np.array(known, dtype=bool)]]
+        rep = parts.is_repeated_id(frame)
+        frame.loc[rep, "reason"] = [duplicate_id_reason(int(first[(seq, value)])) for value in frame.loc[rep, "value"]]
         mine = later[later["source_seq"] == seq]
-        moved = pd.DataFrame({"file": names[seq], "row": mine["source_row"].astype("int64"),
-                              "column": "event_id", "value": mine["event_id"],
-                              "reason": [duplicate_id_reason(int(first[(seq, i)])) for i in mine["event_id"]]},
-                             columns=list(REJECTED_COLUMNS))
-        rejected[seq] = pd.concat([f for f in (frame, moved) if len(f)], ignore_index=True) if len(moved) else frame
-    return drop, rejected
+        if len(mine):
+            moved = pd.DataFrame({"file": names[seq], "row": mine["source_row"].astype("int64"), "column": "event_id",
+                                  "value": mine["event_id"],
+                                  "reason": [duplicate_id_reason(int(first[(seq, i)])) for i in mine["event_id"]]},
+                                 columns=list(REJECTED_COLUMNS))
+            rejected[seq] = pd.concat([f for f in (frame, moved) if len(f)], ignore_index=True)
+    return later, rejected
 
 
-def _across_files(staged: list[Path], existing: list[Path], names: dict[int, str], drop: set) -> pd.DataFrame:
+def _across_files(store: Path, staged: list[Path], manifest: mf.Manifest, names: dict[int, str],
+                  accepted: dict[int, tuple[np.ndarray, np.ndarray]], repeated: pd.DataFrame) -> pd.DataFrame:
     """Events of a new source whose id an earlier source (in the store or before it in this build)
-    already used: not added, reported with the earlier source's name as :func:`merge_datasets` does."""
-    empty = pd.DataFrame({"source_seq": [], "source_row": [], "event_id": [], "first_name": []})
-    if not staged or len(names) < 2:
-        return empty
-    everything = parquet_list(staged + existing)
+    already used: not added, reported with the earlier source's name as :func:`merge_datasets` does.
+    The stored id hashes of the earlier sources say which events to read back."""
+    earlier = [np.load(store / IDS_DIR / f"source-{s.id:04d}.npy") for s in manifest.sources]
+    wanted = []
+    for seq, (rows, hashes) in sorted(accepted.items()):
+        pick = np.isin(hashes, np.concatenate(earlier)) if earlier else np.zeros(len(hashes), dtype=bool)
+        if pick.any():
+            wanted.append(pd.DataFrame({"source_seq": seq, "source_row": rows[pick]}))
+        earlier.append(np.unique(hashes))
+    found = _rows(staged, wanted)
+    if found.empty:
+        return pd.DataFrame(columns=_FOUND + ["first_name"])
     with cursor() as cur:
-        found = cur.execute(f"""
-            WITH n AS (SELECT source_seq, event_id, source_row FROM {parquet_list(staged)}),
-                 a AS (SELECT source_seq, event_id FROM {everything})
-            SELECT n.source_seq, n.source_row, n.event_id, min(a.source_seq) AS first_seq
-            FROM n JOIN a ON a.event_id = n.event_id AND a.source_seq < n.source_seq
-            GROUP BY ALL ORDER BY n.source_seq, n.source_row
-        """).df()
-    found = found[np.array([(s, r) not in drop for s, r in zip(found["source_seq"], found["source_row"])], dtype=bool)]
-    return found.assign(first_name=found["first_seq"].map(names))
+        cur.register("ids", found[["event_id"]].drop_duplicates())
+        used = cur.sql(f"SELECT event_id, source_seq AS first_seq FROM "
+                       f"{parquet_list(staged + [store / p.relpath for p in manifest.parts])} JOIN ids USING (event_id)").df()
+    pairs = found.merge(used, on="event_id")
+    pairs = pairs[pairs["first_seq"] < pairs["source_seq"]]
+    clashes = pairs.groupby(_FOUND, as_index=False)["first_seq"].min().sort_values(["source_seq", "source_row"])
+    clashes = clashes[~pd.MultiIndex.from_frame(clashes[["filename", "source_row"]]).isin(
+        pd.MultiIndex.from_frame(repeated[["filename", "source_row"]]))]
+    return clashes.assign(first_name=clashes["first_seq"].map(names))
 
 
-def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.Done], drop: set) -> dict[int, int]:
-    """Move the staged parts into their partitions (without the dropped rows); the events per source."""
+def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.Done], dropped: pd.DataFrame) -> dict[int, int]:
+    """Move the staged parts into their partitions, rewriting the few that lose rows (``dropped``:
+    part file, source row); the events added per source."""
     import geopandas as gpd
 
     counts: dict[int, int] = {}
-    dropped = pd.DataFrame(sorted(drop), columns=list(parts.ORDER_COLUMNS)) if drop else None
+    rows_out = dropped.groupby("filename")["source_row"].agg(set).to_dict()
     for d in done:
         for year, name, rows in d.parts:
             source = staging / f"year={year}" / name
-            if dropped is not None and d.seq in set(dropped["source_seq"]):
+            if str(source) in rows_out:
                 events = gpd.read_parquet(source)
-                rows_out = set(dropped.loc[dropped["source_seq"] == d.seq, "source_row"])
-                events = events[~events["source_row"].isin(rows_out).to_numpy()]
+                events = events[~events["source_row"].isin(rows_out[str(source)]).to_numpy()]
                 rows = len(events)
                 if rows:
                     parts.write_part(events, source)

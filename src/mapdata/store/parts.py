@@ -20,6 +20,7 @@ import pandas as pd
 from ..geo import load_border, load_regions
 from ..join import join_regions
 from ..load import load_events
+from ..validate import DUPLICATE_ID, duplicate_id_first_row, duplicate_id_reason
 from .chunks import Chunk
 
 ORDER_COLUMNS = ("source_seq", "source_row")
@@ -45,7 +46,9 @@ class Job:
 
 @dataclass(frozen=True)
 class Done:
-    """A loaded chunk: the parts written (year, file, rows), rows read, rejected rows, the format."""
+    """A loaded chunk: the parts written (year, file, rows), rows read, rejected rows (in the file's
+    row numbers), the format, the columns' dtypes, and per accepted event its row and a 64-bit
+    hash of its id (so the client finds ids used in several chunks without reading them back)."""
 
     seq: int
     number: int
@@ -54,6 +57,8 @@ class Done:
     rejected: pd.DataFrame
     format: str
     columns: dict[str, str]
+    accepted: np.ndarray
+    hashes: np.ndarray
 
 
 def run(job: Job) -> Done:
@@ -62,7 +67,6 @@ def run(job: Job) -> Done:
     loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping)
     shift = job.chunk.first_row - 2
     rows = loaded.report.rows
-    rejected = loaded.rejected.assign(row=loaded.rejected["row"] + shift)
     bad = pd.unique(loaded.rejected["row"].astype("int64"))
     accepted = np.setdiff1d(np.arange(2, rows + 2, dtype="int64"), bad) + shift
     events = join_regions(loaded.events, regions, border)
@@ -70,7 +74,27 @@ def run(job: Job) -> Done:
     events["source_row"] = accepted
     parts = tuple(_write_years(events, Path(job.staging), f"part-{job.seq:04d}-{job.number:05d}"))
     columns = {c: str(t) for c, t in events.dtypes.items() if c not in ORDER_COLUMNS}
-    return Done(job.seq, job.number, parts, rows, rejected, loaded.report.format, columns)
+    return Done(job.seq, job.number, parts, rows, shifted(loaded.rejected, shift), loaded.report.format, columns,
+                accepted, id_hashes(events["event_id"]))
+
+
+def shifted(rejected: pd.DataFrame, shift: int) -> pd.DataFrame:
+    """A chunk's rejected rows in the file's row numbers (also the rows that duplicate reasons name)."""
+    rejected = rejected.assign(row=rejected["row"] + shift)
+    repeated = is_repeated_id(rejected)
+    rejected.loc[repeated, "reason"] = [duplicate_id_reason(duplicate_id_first_row(r) + shift)
+                                        for r in rejected.loc[repeated, "reason"]]
+    return rejected
+
+
+def is_repeated_id(rejected: pd.DataFrame) -> pd.Series:
+    """The rejected rows the loader rejected for an id an earlier row used."""
+    return (rejected["column"] == "event_id") & rejected["reason"].str.startswith(DUPLICATE_ID)
+
+
+def id_hashes(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash per event id, the same in every process (pandas' fixed-key SipHash)."""
+    return pd.util.hash_array(ids.to_numpy(dtype=object))
 
 
 def warm(geo_dir: str) -> None:

@@ -39,10 +39,11 @@ def cursor() -> Iterator:
         cur.close()
 
 
-def parquet_list(files: Sequence[Path]) -> str:
-    """A ``read_parquet`` call over ``files`` (columns united by name across sources)."""
+def parquet_list(files: Sequence[Path], filename: bool = False) -> str:
+    """A ``read_parquet`` call over ``files`` (columns united by name across sources; with
+    ``filename``, a ``filename`` column says which file each row comes from)."""
     quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    return f"read_parquet([{quoted}], union_by_name = true)"
+    return f"read_parquet([{quoted}], union_by_name = true{', filename = true' if filename else ''})"
 
 
 def years(spec: FilterSpec, available: Sequence[int]) -> list[int]:
