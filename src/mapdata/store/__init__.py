@@ -59,6 +59,7 @@ class Store:
 
     @functools.cached_property
     def border(self) -> gpd.GeoDataFrame:
+        """The border line the store's ``border_km`` was measured to."""
         return load_border(Path(self.manifest.geography["geo_dir"]) / "border.geojson")
 
     def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
