@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -23,14 +24,16 @@ from mapdata.export import export_bytes
 from mapdata.filters import FIELDS, FilterSpec, filter_events
 from mapdata.store import StoreError, build_store, open_store
 from mapdata.store.chunks import scan
-from mapdata.store.manifest import MANIFEST, STORE_VERSION
+from mapdata.store.manifest import MANIFEST, STORE_VERSION, Part
+from mapdata.store.query import in_period
 
 from conftest import DATA, ROOT
 
 pytest.importorskip("distributed")
 pytest.importorskip("duckdb")
 
-SOURCES = [DATA / "events_valid.csv", DATA / "events_semicolon.csv", DATA / "import_acled.csv"]
+SOURCES = [DATA / "events_valid.csv", DATA / "events_semicolon.csv", DATA / "import_acled.csv", DATA / "import_ucdp_ged.csv",
+           DATA / "formats" / "acled_pre2019_cp1252.csv"]
 CHUNK_MB = 2500 / (1 << 20)  # a few records per chunk: every file is cut in several
 SPECS = [
     FilterSpec(),
@@ -42,6 +45,7 @@ SPECS = [
     FilterSpec(max_border_km=5.0, precisions=(1, 2)),
     FilterSpec(max_fatalities=0),
     FilterSpec(sub_event_types=("Armed clash",), actors=("Military Forces of Armenia",)),
+    FilterSpec(date_from=pd.Timestamp("2020-11-01").date(), date_to=pd.Timestamp("2020-12-31").date()),
 ]
 
 
@@ -81,6 +85,13 @@ def test_chunks_are_whole_records_with_the_files_row_numbers():
     assert cut.chunks[-1].end == cut.size and all(a.end == b.start for a, b in zip(cut.chunks, cut.chunks[1:]))
 
 
+def test_a_window_counts_in_every_part_it_overlaps():
+    part = Part(year=2020, name="p.parquet", size=1, rows=1, first="2020-12-20", last="2021-01-10")
+    assert in_period(part, FilterSpec(date_from=pd.Timestamp("2021-01-01").date()))
+    assert not in_period(part, FilterSpec(date_from=pd.Timestamp("2021-01-11").date()))
+    assert not in_period(part, FilterSpec(date_to=pd.Timestamp("2020-12-19").date()))
+
+
 def test_files_the_quote_rule_cannot_cut_are_read_whole(tmp_path):
     text = (DATA / "events_valid.csv").read_text(encoding="utf-8")
     utf16 = tmp_path / "utf16.csv"
@@ -88,7 +99,10 @@ def test_files_the_quote_rule_cannot_cut_are_read_whole(tmp_path):
     blank = tmp_path / "blank.csv"
     lines = text.split("\n")
     blank.write_text("\n".join(lines[:3] + [""] + lines[3:]), encoding="utf-8")
-    for path in (utf16, blank):
+    zipped = tmp_path / "events.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("events.csv", text * 20)
+    for path in (utf16, blank, zipped):
         assert [c.whole for c in scan(path, 500).chunks] == [True]
 
 

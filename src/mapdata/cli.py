@@ -120,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     store_build.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786); default: a local "
                              "cluster of this machine's cores")
     store_build.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
+    _reading_options(store_build)
     store_build.add_argument("--geo", type=Path, default=None, metavar="DIR",
                              help=f"boundary folder to join with (default: {config.get('GEO_DIR')})")
     store_build.add_argument("--chunk-mb", type=float, default=64, metavar="MB",
@@ -352,7 +353,8 @@ def _store_build(args: argparse.Namespace) -> int:
 
     fmt, mapping = args.format_in
     built = build_store(args.sources, args.output, scheduler=args.scheduler, fmt=fmt, mapping=mapping, geo_dir=args.geo,
-                        chunk_mb=args.chunk_mb, progress=lambda p: print(p, file=sys.stderr, flush=True))
+                        chunk_mb=args.chunk_mb, progress=lambda p: print(p, file=sys.stderr, flush=True),
+                        date_format=args.date_format, sheet=args.sheet)
     for path in built.skipped:
         print(f"{path}: already in the store; skipped")
     for source in built.added:

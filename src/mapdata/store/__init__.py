@@ -34,7 +34,7 @@ from . import manifest as mf
 from .build import REJECTED_DIR, Built, Progress, build_store
 from .manifest import StoreError, is_store
 from .parts import ORDER_COLUMNS
-from .query import cursor, parquet_list, years
+from .query import cursor, in_period, parquet_list
 
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
 
@@ -65,7 +65,7 @@ class Store:
     def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
         """The events ``spec`` keeps, as :func:`mapdata.filters.filter_events` gives them from the
         in-memory events of the same files (same columns, types and order)."""
-        files = self._files(years(spec, self._years))
+        files = [self.path / p.relpath for p in self.manifest.parts if in_period(p, spec)]
         if not files:
             return self._frame(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.manifest.columns.items() if c != "geometry"}))
         context = SqlContext(self.regions, self._distinct, float(self.manifest.geography["nearest_tolerance_km"]))
@@ -79,7 +79,7 @@ class Store:
         """:func:`mapdata.join.country_mismatches` of the store's events, without reading the others."""
         columns = ", ".join(f'"{c}"' for c in MISMATCH_COLUMNS)
         with cursor() as cur:
-            return cur.sql(f"SELECT {columns} FROM {parquet_list(self._files(self._years))} WHERE country_mismatch "
+            return cur.sql(f"SELECT {columns} FROM {parquet_list(self._all_files)} WHERE country_mismatch "
                            f"ORDER BY {', '.join(ORDER_COLUMNS)}").df()
 
     def rejected(self) -> pd.DataFrame:
@@ -95,16 +95,13 @@ class Store:
         return Dataset(self.select(FilterSpec()), self.rejected(), self.regions, self.border, self.name)
 
     @property
-    def _years(self) -> list[int]:
-        return sorted({p.year for p in self.manifest.parts})
-
-    def _files(self, wanted: list[int]) -> list[Path]:
-        return [self.path / p.relpath for p in self.manifest.parts if p.year in wanted]
+    def _all_files(self) -> list[Path]:
+        return [self.path / p.relpath for p in self.manifest.parts]
 
     @functools.lru_cache(maxsize=8)
     def _distinct(self, column: str) -> list:
         with cursor() as cur:
-            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._files(self._years))}').fetchall()
+            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._all_files)}').fetchall()
         return [r[0] for r in rows]
 
     def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -67,12 +67,14 @@ class Built:
 
 def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, scheduler: str | None = None,
                 fmt: str = "auto", mapping: str | os.PathLike | None = None, geo_dir: str | os.PathLike | None = None,
-                chunk_mb: float = 64, progress: Callable[[Progress], None] | None = None) -> Built:
+                chunk_mb: float = 64, progress: Callable[[Progress], None] | None = None,
+                date_format: str | None = None, sheet: str | None = None) -> Built:
     """Add ``sources`` to the store at ``store`` (made if absent); see the module docstring.
 
     ``scheduler``: a Dask scheduler address (``tcp://HOST:8786``); without it a local cluster of
-    this machine's cores (processes, 127.0.0.1 only). ``fmt`` and ``mapping`` as in
-    :func:`mapdata.load.load_events`; ``geo_dir``: the boundary folder (default the ``GEO_DIR``
+    this machine's cores (processes, 127.0.0.1 only). ``fmt``, ``mapping``, ``date_format`` and
+    ``sheet`` as in :func:`mapdata.load.load_events` (give ``date_format`` for dates that are not
+    ISO: each chunk would otherwise choose the form from its own values); ``geo_dir``: the boundary folder (default the ``GEO_DIR``
     setting). ``progress`` is called after every chunk.
     """
     started = time.perf_counter()
@@ -93,7 +95,7 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
         if not new:
             return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
         staging = store / _STAGING / uuid.uuid4().hex
-        jobs = _jobs(new, manifest, fmt, mapping, geo, staging)
+        jobs = _jobs(new, manifest, (fmt, mapping, date_format, sheet), geo, staging)
         done = _run(early.result() if early else _connect(stack, scheduler, geo), jobs, progress)
     names = {job.seq: job.name for job in jobs}
     try:
@@ -164,11 +166,13 @@ def _new_sources(scans: list[Scan], manifest: mf.Manifest) -> tuple[list[Scan], 
     return new, skipped
 
 
-def _jobs(new: list[Scan], manifest: mf.Manifest, fmt: str, mapping, geo: Path, staging: Path) -> list[parts.Job]:
+def _jobs(new: list[Scan], manifest: mf.Manifest, reading: tuple, geo: Path, staging: Path) -> list[parts.Job]:
+    """One job per chunk; ``reading``: format, mapping file, date form, sheet."""
+    fmt, mapping, date_format, sheet = reading
     first = max((s.id for s in manifest.sources), default=-1) + 1
     mapping_path = str(Path(mapping).resolve()) if mapping else None
-    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, str(geo), str(staging))
-            for seq, item in enumerate(new) for number, chunk in enumerate(item.chunks)]
+    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, date_format, sheet, str(geo),
+                      str(staging)) for seq, item in enumerate(new) for number, chunk in enumerate(item.chunks)]
 
 
 def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
@@ -188,7 +192,7 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
 
 def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path,
             names: dict[int, str]) -> list[mf.Source]:
-    staged = [staging / f"year={year}" / name for d in done for year, name, _ in d.parts]
+    staged = [staging / f"year={w.year}" / w.name for d in done for w in d.parts]
     seqs = sorted({d.seq for d in done})
     rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in seqs}
     accepted = {seq: (np.concatenate([d.accepted for d in done if d.seq == seq]),
@@ -301,7 +305,8 @@ def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.D
     counts: dict[int, int] = {}
     rows_out = dropped.groupby("filename")["source_row"].agg(set).to_dict()
     for d in done:
-        for year, name, rows in d.parts:
+        for written in d.parts:
+            year, name, rows = written.year, written.name, written.rows
             source = staging / f"year={year}" / name
             if str(source) in rows_out:
                 events = gpd.read_parquet(source)
@@ -313,6 +318,6 @@ def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.D
             if rows:
                 target.parent.mkdir(exist_ok=True)
                 os.replace(source, target)
-                manifest.parts.append(mf.Part(year, name, target.stat().st_size, rows))
+                manifest.parts.append(mf.Part(year, name, target.stat().st_size, rows, written.first, written.last))
             counts[d.seq] = counts.get(d.seq, 0) + rows
     return counts

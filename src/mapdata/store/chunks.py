@@ -4,9 +4,9 @@ A chunk is the file's header line followed by a run of complete records, so
 :func:`mapdata.load.load_events` reads it exactly as it reads a whole file; only the row numbers
 are shifted back to the file's own numbering. Record ends are found without parsing the CSV: a
 newline ends a record when an even number of double quotes precedes it (RFC 4180 quoting, where
-a quote inside a field is written twice). Files this rule cannot cut safely (UTF-16, a NUL byte,
-an odd number of quotes, blank lines, no ``\\n`` line ends) and files smaller than one chunk are
-read whole, through the same call.
+a quote inside a field is written twice). Files this rule cannot cut safely (zip archives and
+.xlsx workbooks, UTF-16, a NUL byte, an odd number of quotes, blank lines, no ``\\n`` line ends)
+and files smaller than one chunk are read whole, through the same call.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import numpy as np
 
 _BLOCK = 16 << 20
 _QUOTE, _NEWLINE, _RETURN = 34, 10, 13
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_WHOLE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"PK")
+"""How files begin that are read whole: UTF-16 (byte-order marks), zip archives and .xlsx workbooks."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class _Cutter:
         self.next_target = chunk_bytes
 
     def feed(self, block: np.ndarray, offset: int) -> None:
-        if offset == 0 and bytes(block[:2]) in _UTF16_BOMS:
+        if offset == 0 and bytes(block[:2]) in _WHOLE_STARTS:
             self.uncuttable = True
         if self.uncuttable:
             return

@@ -50,12 +50,15 @@ class Source:
 
 @dataclass
 class Part:
-    """One GeoParquet file of the store: ``year=YEAR/NAME``, its size and rows."""
+    """One GeoParquet file of the store: ``year=YEAR/NAME``, its size and rows, and the first and
+    last day of its events (ISO dates; a window counts until its last day)."""
 
     year: int
     name: str
     size: int
     rows: int
+    first: str
+    last: str
 
     @property
     def relpath(self) -> str:

@@ -40,19 +40,33 @@ class Job:
     name: str
     fmt: str
     mapping: str | None
+    date_format: str | None
+    sheet: str | None
     geo_dir: str
     staging: str
 
 
 @dataclass(frozen=True)
+class Written:
+    """A part written: its partition year, file name, rows, and its first and last day (an event
+    dated to a window counts until the window's last day), so queries skip parts outside a period."""
+
+    year: int
+    name: str
+    rows: int
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
 class Done:
-    """A loaded chunk: the parts written (year, file, rows), rows read, rejected rows (in the file's
+    """A loaded chunk: the parts written (:class:`Written`), rows read, rejected rows (in the file's
     row numbers), the format, the columns' dtypes, and per accepted event its row and a 64-bit
     hash of its id (so the client finds ids used in several chunks without reading them back)."""
 
     seq: int
     number: int
-    parts: tuple[tuple[int, str, int], ...]
+    parts: tuple[Written, ...]
     rows: int
     rejected: pd.DataFrame
     format: str
@@ -64,7 +78,8 @@ class Done:
 def run(job: Job) -> Done:
     """Load, validate, geocode and join one chunk; write its events as parts in the staging folder."""
     regions, border = _layers(job.geo_dir)
-    loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping)
+    loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping,
+                         date_format=job.date_format, sheet=job.sheet)
     shift = job.chunk.first_row - 2
     rows = loaded.report.rows
     bad = pd.unique(loaded.rejected["row"].astype("int64"))
@@ -117,7 +132,9 @@ def _write_years(events, staging: Path, stem: str):
         folder = staging / f"year={int(year)}"
         folder.mkdir(parents=True, exist_ok=True)
         write_part(ordered, folder / f"{stem}.parquet")
-        yield int(year), f"{stem}.parquet", len(ordered)
+        last = ordered["event_date_end"].fillna(ordered["event_date"]).max()
+        yield Written(int(year), f"{stem}.parquet", len(ordered), ordered["event_date"].min().date().isoformat(),
+                      last.date().isoformat())
 
 
 def write_part(events, path: Path) -> None:

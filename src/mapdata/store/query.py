@@ -8,7 +8,6 @@ each query has its own cursor, so threads (the app's sessions) can query at once
 
 from __future__ import annotations
 
-import math
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,8 +45,8 @@ def parquet_list(files: Sequence[Path], filename: bool = False) -> str:
     return f"read_parquet([{quoted}], union_by_name = true{', filename = true' if filename else ''})"
 
 
-def years(spec: FilterSpec, available: Sequence[int]) -> list[int]:
-    """The partitions a query with ``spec`` has to read."""
-    low = spec.date_from.year if spec.date_from else -math.inf
-    high = spec.date_to.year if spec.date_to else math.inf
-    return [y for y in available if low <= y <= high]
+def in_period(part, spec: FilterSpec) -> bool:
+    """Whether a part (:class:`~mapdata.store.manifest.Part`) may hold events of ``spec``'s period:
+    its last day (a window's end included) not before the first, its first day not after the last."""
+    return not ((spec.date_from and part.last < spec.date_from.isoformat())
+                or (spec.date_to and part.first > spec.date_to.isoformat()))
