@@ -108,11 +108,15 @@ class Store:
         """Query rows with the in-memory path's dtypes and a point per row (one object per distinct point)."""
         columns = self.manifest.columns
         for column, dtype in columns.items():
-            if column in frame and str(frame[column].dtype) != dtype and column != "geometry":
+            if column == "geometry":
+                continue
+            if column not in frame:  # only in the sources of parts this query did not read: empty, as a merge leaves it
+                frame[column] = pd.Series(index=frame.index, dtype=dtype)
+            elif str(frame[column].dtype) != dtype:
                 frame[column] = frame[column].astype(dtype)
         x, y = frame["longitude"].to_numpy(dtype="float64"), frame["latitude"].to_numpy(dtype="float64")
         frame["geometry"] = shared_points(x, y, number_pairs(x, y)) if len(frame) else gpd.GeoSeries([], crs=schema.CRS).array
-        frame = frame[[c for c in columns if c in frame]].reset_index(drop=True)
+        frame = frame[list(columns)].reset_index(drop=True)
         return gpd.GeoDataFrame(frame, geometry="geometry", crs=schema.CRS)
 
 
