@@ -183,6 +183,7 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
     done, rows = [], 0
     for future in as_completed(futures, loop=client.loop):
         result = future.result()
+        future.release()  # the worker may forget it: memory does not grow with the number of chunks
         done.append(result)
         rows += result.rows
         if progress:
