@@ -19,6 +19,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from mapdata.cli import main
+from mapdata.config import geo_path
 from mapdata.dataset import load_dataset, merge_datasets
 from mapdata.export import export_bytes
 from mapdata.filters import FIELDS, FilterSpec, filter_events
@@ -138,7 +139,9 @@ def test_rejected_rows_and_manifest(built):
     pd.testing.assert_frame_equal(open_store(store).rejected(), memory.rejected.reset_index(drop=True), check_dtype=False)
     manifest = json.loads((store / MANIFEST).read_text())
     assert manifest["store_version"] == STORE_VERSION and manifest["builds"]
-    assert manifest["geography"]["layers"]["regions"]
+    for layer in ("regions", "border"):
+        layer_file = geo_path(layer)
+        assert manifest["geography"]["layers"][layer_file.name] == hashlib.sha256(layer_file.read_bytes()).hexdigest()
     for source, path in zip(manifest["sources"], SOURCES):
         data = path.read_bytes()
         assert (source["size"], source["sha256"]) == (len(data), hashlib.sha256(data).hexdigest())

@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
     store = commands.add_parser("store", help="a partitioned GeoParquet store of events, built on Dask (see README, At scale)")
     store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)
-    store_build = store_commands.add_parser("build", help="load, validate, geocode and join events files into a store "
+    store_build = store_commands.add_parser("build", parents=[geography], help="load, validate, geocode and join events files into a store "
                                             "(made if absent; sources already in it are skipped)")
     store_build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE", help="events files (any format `validate` reads)")
     store_build.add_argument("-o", "--output", type=Path, required=True, metavar="STORE", help="the store's folder")
@@ -121,8 +121,6 @@ def _parser() -> argparse.ArgumentParser:
                              "cluster of this machine's cores")
     store_build.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     _reading_options(store_build)
-    store_build.add_argument("--geo", type=Path, default=None, metavar="DIR",
-                             help=f"boundary folder to join with (default: {config.get('GEO_DIR')})")
     store_build.add_argument("--chunk-mb", type=float, default=64, metavar="MB",
                              help="bytes of a source each task reads at once (default 64; bounds the workers' memory)")
     store_build.set_defaults(run=_store_build)
@@ -354,7 +352,7 @@ def _store_build(args: argparse.Namespace) -> int:
     fmt, mapping = args.format_in
     built = build_store(args.sources, args.output, scheduler=args.scheduler, fmt=fmt, mapping=mapping, geo_dir=args.geo,
                         chunk_mb=args.chunk_mb, progress=lambda p: print(p, file=sys.stderr, flush=True),
-                        date_format=args.date_format, sheet=args.sheet)
+                        date_format=args.date_format, sheet=args.sheet, gazetteers=args.gazetteer)
     for path in built.skipped:
         print(f"{path}: already in the store; skipped")
     for source in built.added:

@@ -68,13 +68,15 @@ class Built:
 def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, scheduler: str | None = None,
                 fmt: str = "auto", mapping: str | os.PathLike | None = None, geo_dir: str | os.PathLike | None = None,
                 chunk_mb: float = 64, progress: Callable[[Progress], None] | None = None,
-                date_format: str | None = None, sheet: str | None = None) -> Built:
+                date_format: str | None = None, sheet: str | None = None,
+                gazetteers: Sequence[str | os.PathLike] = ()) -> Built:
     """Add ``sources`` to the store at ``store`` (made if absent); see the module docstring.
 
     ``scheduler``: a Dask scheduler address (``tcp://HOST:8786``); without it a local cluster of
     this machine's cores (processes, 127.0.0.1 only). ``fmt``, ``mapping``, ``date_format`` and
     ``sheet`` as in :func:`mapdata.load.load_events` (give ``date_format`` for dates that are not
-    ISO: each chunk would otherwise choose the form from its own values); ``geo_dir``: the boundary folder (default the ``GEO_DIR``
+    ISO: each chunk would otherwise choose the form from its own values); ``gazetteers``: user
+    gazetteer files (read on the workers, which must see them); ``geo_dir``: the boundary folder (default the ``GEO_DIR``
     setting). ``progress`` is called after every chunk.
     """
     started = time.perf_counter()
@@ -95,7 +97,8 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
         if not new:
             return Built((), tuple(skipped), manifest.events, time.perf_counter() - started)
         staging = store / _STAGING / uuid.uuid4().hex
-        jobs = _jobs(new, manifest, (fmt, mapping, date_format, sheet), geo, staging)
+        reading = (fmt, mapping, date_format, sheet, tuple(str(Path(g).resolve()) for g in gazetteers))
+        jobs = _jobs(new, manifest, reading, geo, staging)
         done = _run(early.result() if early else _connect(stack, scheduler, geo), jobs, progress)
     names = {job.seq: job.name for job in jobs}
     try:
@@ -167,11 +170,11 @@ def _new_sources(scans: list[Scan], manifest: mf.Manifest) -> tuple[list[Scan], 
 
 
 def _jobs(new: list[Scan], manifest: mf.Manifest, reading: tuple, geo: Path, staging: Path) -> list[parts.Job]:
-    """One job per chunk; ``reading``: format, mapping file, date form, sheet."""
-    fmt, mapping, date_format, sheet = reading
+    """One job per chunk; ``reading``: format, mapping file, date form, sheet, gazetteer files."""
+    fmt, mapping, date_format, sheet, gazetteers = reading
     first = max((s.id for s in manifest.sources), default=-1) + 1
     mapping_path = str(Path(mapping).resolve()) if mapping else None
-    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, date_format, sheet, str(geo),
+    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, date_format, sheet, gazetteers, str(geo),
                       str(staging)) for seq, item in enumerate(new) for number, chunk in enumerate(item.chunks)]
 
 

@@ -86,13 +86,12 @@ class Manifest:
 
 
 def geography(geo_dir: Path) -> dict:
-    """The boundary layers and join settings the events are joined with, with the layers' hashes."""
-    layers = {}
+    """The geography folder and join settings the events are joined with, with every file's hash."""
     for layer in ("regions", "border"):
-        path = geo_dir / f"{layer}.geojson"
-        if not path.is_file():
-            raise StoreError(f"{geo_dir}: no {layer}.geojson (a boundary folder made by `mapdata build-geo`)")
-        layers[layer] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if not (geo_dir / f"{layer}.geojson").is_file():
+            raise StoreError(f"{geo_dir}: no {layer}.geojson (a geography folder made by `mapdata geo build`)")
+    layers = {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+              for path in sorted(geo_dir.iterdir()) if path.is_file()}
     return {"geo_dir": str(geo_dir), "layers": layers,
             "nearest_tolerance_km": config.get("NEAREST_TOLERANCE_KM"), "metric_crs": config.get("METRIC_CRS"),
             "schema": [c.name for c in schema.COLUMNS]}

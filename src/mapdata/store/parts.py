@@ -11,12 +11,14 @@ return events in the order the in-memory path has them.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..gazetteers import UserGazetteer, read_gazetteer
 from ..geo import load_border, load_regions
 from ..join import join_regions
 from ..load import load_events
@@ -42,6 +44,7 @@ class Job:
     mapping: str | None
     date_format: str | None
     sheet: str | None
+    gazetteers: tuple[str, ...]
     geo_dir: str
     staging: str
 
@@ -77,9 +80,10 @@ class Done:
 
 def run(job: Job) -> Done:
     """Load, validate, geocode and join one chunk; write its events as parts in the staging folder."""
+    os.environ["MAPDATA_GEO_DIR"] = job.geo_dir  # the geocoder reads its places from the GEO_DIR setting too
     regions, border = _layers(job.geo_dir)
     loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping,
-                         date_format=job.date_format, sheet=job.sheet)
+                         date_format=job.date_format, sheet=job.sheet, gazetteers=[_gazetteer(g) for g in job.gazetteers])
     shift = job.chunk.first_row - 2
     rows = loaded.report.rows
     bad = pd.unique(loaded.rejected["row"].astype("int64"))
@@ -116,6 +120,11 @@ def warm(geo_dir: str) -> None:
     """Read the boundary layers on a worker before its first chunk (the cluster starts while the
     sources are hashed)."""
     _layers(geo_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _gazetteer(path: str) -> UserGazetteer:
+    return read_gazetteer(path)
 
 
 @functools.lru_cache(maxsize=4)
