@@ -291,3 +291,14 @@ def test_validate_a_store_lists_what_validating_the_files_lists(built, capsys):
     assert len(rejected) == len(_in_memory(SOURCES).rejected)
     assert set(line for line in from_files if line.startswith("  row ")) <= set(rejected)
     assert f"{SOURCES[0].name}: {len(load_dataset(SOURCES[0]).events)} rows accepted, 0 rejected" in from_store[0]
+
+
+def test_a_build_with_a_user_gazetteer_equals_the_in_memory_load(cluster, tmp_path):
+    from mapdata.gazetteers import read_gazetteer
+
+    source, places = DATA / "import_placenames.csv", DATA / "geo" / "gazetteer_small.csv"
+    store = tmp_path / "store"
+    _build([source], store, cluster, gazetteers=[places])
+    memory = load_dataset(source, gazetteers=[read_gazetteer(places)])
+    assert_geodataframe_equal(open_store(store).select(FilterSpec()), memory.events.reset_index(drop=True))
+    pd.testing.assert_frame_equal(open_store(store).rejected(), memory.rejected.reset_index(drop=True), check_dtype=False)
