@@ -112,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build_geo)
 
     store = commands.add_parser("store", help="a partitioned GeoParquet store of events, built on Dask (see README, At scale)")
-    store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND", required=True)
+    store.set_defaults(group_parser=store)
+    store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND")
     store_build = store_commands.add_parser("build", parents=[geography], help="load, validate, geocode and join events files into a store "
                                             "(made if absent; sources already in it are skipped)")
     store_build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE", help="events files (any format `validate` reads)")
