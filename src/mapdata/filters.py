@@ -37,7 +37,8 @@ class FilterField:
     ``parse`` turns one text value (from a URL or the command line) into a value, raising
     ValueError with the reason; ``keep(events, value, regions)`` is the predicate (a boolean
     Series); ``sql(value, context)`` is the same predicate as SQL conditions with their parameters
-    (see :class:`SqlContext`); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
+    (see :class:`SqlContext`), or with ``sql_exact`` False a coarser one that ``keep`` finishes
+    on the rows it selects (:func:`sql_remainder`); ``words(spec)`` says the filter in words, or "" when it is not set (None: the upper
     end of a range, said by the field before it). ``widget`` is how the app's sidebar offers it:
     "choices" (pick from ``choices(events, regions)``, value → label), "number" (``blank`` is
     its value when it does not filter), "text" (a search box), "dates" and "dates_end" (one range slider for both ends),
@@ -64,6 +65,7 @@ class FilterField:
     placeholder: str | None = None
     show: Callable[[Any], str] | None = None
     read: Callable[[str], Any] | None = None
+    sql_exact: bool = True
 
     def value(self, items: Iterable[object]) -> Any:
         """The field's value from its text values (the last one for a single-valued field);
@@ -232,6 +234,17 @@ def _sql_regions(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
     return conditions
 
 
+def _sql_area(value: tuple[tuple[float, float], ...], ctx: SqlContext) -> list[Condition]:
+    """The polygon's bounding box (on the coordinates, and on the ``bbox`` column for pruning);
+    whether a point is inside the polygon itself is left to the field's ``keep``."""
+    xs, ys = [x for x, _ in value], [y for _, y in value]
+    box = [min(xs), max(xs), min(ys), max(ys)]
+    conditions = [("longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?", box)]
+    if ctx.bbox_margin_km is not None:
+        conditions.append(("bbox.xmax >= ? AND bbox.xmin <= ? AND bbox.ymax >= ? AND bbox.ymin <= ?", box))
+    return conditions
+
+
 def _sql_actors(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
     first, params = _sql_in("actor1", value)
     second, _ = _sql_in("actor2", value)
@@ -310,6 +323,7 @@ FIELDS: tuple[FilterField, ...] = (
                 help=f"keep events inside a polygon: a GeoJSON file, WKT, or the link's lon_lat_lon_lat… list "
                      f"(coordinates rounded to {AREA_DECIMALS} decimals)",
                 parse=parse_area, read=read_area, show=area_text, keep=lambda ev, v, r: inside_area(ev, v),
+                sql=_sql_area, sql_exact=False,
                 words=lambda spec: area_words(spec.area) if spec.area else "", widget="area",
                 tip="Draw a rectangle or polygon on the map (its toolbar, top left) to keep the events inside it."),
 )
@@ -478,9 +492,16 @@ def filter_events(events: pd.DataFrame, spec: FilterSpec, regions: pd.DataFrame 
     return events[mask.to_numpy()]
 
 
+def sql_remainder(spec: FilterSpec) -> FilterSpec:
+    """The part of ``spec`` that :func:`filter_sql` only approximates: :func:`filter_events` with it
+    on the rows the SQL selected gives exactly the rows ``spec`` keeps."""
+    return FilterSpec(**{f.name: getattr(spec, f.name) for f in FIELDS if not f.sql_exact})
+
+
 def filter_sql(spec: FilterSpec, ctx: SqlContext) -> Condition:
     """The spec as one SQL ``WHERE`` clause and its parameters: each field's :attr:`FilterField.sql`,
-    for the same rows :func:`filter_events` keeps (queries on a store, :mod:`mapdata.store`)."""
+    for the rows :func:`filter_events` keeps (queries on a store, :mod:`mapdata.store`; a few more
+    for the fields :func:`sql_remainder` keeps)."""
     conditions = [c for f in FIELDS if getattr(spec, f.name) not in (None, ()) for c in f.sql(getattr(spec, f.name), ctx)]
     if not conditions:
         return "TRUE", []

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import schema
 from ..dataset import Dataset
-from ..filters import FilterSpec, SqlContext, filter_sql
+from ..filters import FilterSpec, SqlContext, filter_events, filter_sql, sql_remainder
 from ..geo import load_border, load_regions
 from ..join import MISMATCH_COLUMNS
 from ..points import number_pairs, shared_points
@@ -73,7 +73,9 @@ class Store:
         with cursor() as cur:
             table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) FROM {parquet_list(files)} WHERE {clause} "
                             f"ORDER BY {', '.join(ORDER_COLUMNS)}", params=params).to_arrow_table()
-        return self._frame(table.drop_columns(list(ORDER_COLUMNS)).to_pandas())
+        selected = self._frame(table.drop_columns(list(ORDER_COLUMNS)).to_pandas())
+        remainder = sql_remainder(spec)
+        return selected if remainder.is_empty else filter_events(selected, remainder, self.regions).reset_index(drop=True)
 
     def country_mismatches(self) -> pd.DataFrame:
         """:func:`mapdata.join.country_mismatches` of the store's events, without reading the others."""
