@@ -48,6 +48,7 @@ SPECS = [
     FilterSpec(sub_event_types=("Armed clash",), actors=("Military Forces of Armenia",)),
     FilterSpec(date_from=pd.Timestamp("2020-11-01").date(), date_to=pd.Timestamp("2020-12-31").date()),
     FilterSpec(area=((45.8, 39.9), (46.5, 39.9), (46.0, 40.4), (45.8, 39.9))),
+    FilterSpec(search="kalbajar"),
 ]
 
 

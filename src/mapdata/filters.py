@@ -263,7 +263,8 @@ FIELDS: tuple[FilterField, ...] = (
     FilterField(name="search", key="q", flag="--q", label="Search",
                 help="words that must all occur in the location, notes, actors, source, admin names or the region's "
                      "alternative names (case and accents ignored)",
-                parse=_search, keep=_found, words=lambda spec: f"search “{spec.search}”" if spec.search else "",
+                parse=_search, keep=_found, sql=lambda v, ctx: [], sql_exact=False,  # folded text: pandas only
+                words=lambda spec: f"search “{spec.search}”" if spec.search else "",
                 widget="text", placeholder="place, actor, source, note…",
                 tip="Every word must occur somewhere in the record; case and accents are ignored (Kəlbəcər = kalbacar)."),
     FilterField(name="date_from", key="from", flag="--from", label="Dates", help="first day, YYYY-MM-DD",
