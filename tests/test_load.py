@@ -182,3 +182,12 @@ def test_url_rule_is_the_same_for_plain_ascii_and_other_columns(data_dir):
     assert plain[["row", "value"]].values.tolist() == expected
     assert general[["row", "value"]].values.tolist() == expected + [[10, "https://example.org/a b"]]
     assert set(plain["reason"]) == set(general["reason"]) == {"not an http(s) URL"}
+
+
+def test_a_first_row_with_a_field_too_many_is_rejected_not_cut(data_dir):
+    """pandas cuts the first record to the header's width without a word; the reader rejects it
+    like any later row with a field too many, and the rows after it keep their numbers."""
+    loaded = load_events(data_dir / "first_row_extra_field.csv")
+    assert list(loaded.events["event_id"]) == ["F2", "F3"]
+    assert loaded.rejected[["row", "column"]].values.tolist() == [[2, "(whole row)"]]
+    assert "expected 9 fields, found 10" in loaded.rejected["reason"].iloc[0]

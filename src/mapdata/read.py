@@ -283,7 +283,9 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
             raise FileFormatError(f"{label}: the file has no header row") from None
         except (pd.errors.ParserError, ValueError) as exc:
             raise FileFormatError(f"{label}: could not be parsed as CSV ({exc})") from None
-    broken = []
+    broken = _first_row_too_long(data, delimiter)
+    if broken:  # pandas kept it without its extra fields (index_col=False): reject it like any other
+        frame = frame.iloc[1:].reset_index(drop=True)
     for warning in caught:
         for line, expected, saw in _BAD_LINE.findall(str(warning.message)):
             broken.append(
@@ -291,6 +293,21 @@ def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
                  "reason": f"expected {expected} fields, found {saw} (check quoting and delimiters)"}
             )
     return frame, broken
+
+
+def _first_row_too_long(data: bytes, delimiter: str) -> list[dict]:
+    """The first record as a broken row when it holds a non-empty field beyond the header's.
+
+    pandas (``index_col=False``) reports a too-long row from the second record on but cuts the
+    first one to the header's width without a word, which would lose its extra values silently.
+    """
+    records = (r for r in csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""),
+                                     delimiter=delimiter) if r)
+    header, first = next(records, []), next(records, [])
+    if len(first) <= len(header) or not any(cell.strip() for cell in first[len(header):]):
+        return []
+    return [{"row": 2, "column": "(whole row)", "value": "",
+             "reason": f"expected {len(header)} fields, found {len(first)} (check quoting and delimiters)"}]
 
 
 def _check_header(data: bytes, delimiter: str, label: str) -> None:
