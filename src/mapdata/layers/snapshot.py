@@ -53,6 +53,9 @@ class SnapshotButton(JSCSSMixin, MacroElement):
                     var above = note.offsetHeight;
                     note.style.top = -above + "px";
                     button.disabled = true;
+                    // the legends start folded; the image shows them open, then they fold again
+                    var folded = Array.prototype.filter.call(box.querySelectorAll("details"), function(d) { return !d.open; });
+                    folded.forEach(function(d) { d.open = true; });
                     htmlToImage.toPng(box, {pixelRatio: 1, skipFonts: true, height: box.clientHeight + above,
                         style: {transform: "translateY(" + above + "px)", overflow: "visible"},
                         filter: function(node) {
@@ -64,7 +67,11 @@ class SnapshotButton(JSCSSMixin, MacroElement):
                         document.body.appendChild(link);
                         link.click();
                         link.remove();
-                    }).finally(function() { note.remove(); button.disabled = false; });
+                    }).finally(function() {
+                        folded.forEach(function(d) { d.open = false; });
+                        note.remove();
+                        button.disabled = false;
+                    });
                 });
                 return button;
             };
