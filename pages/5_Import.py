@@ -29,12 +29,15 @@ date_format = st.text_input("Date format (optional)", key=ui.Key.IMPORT_DATE_FOR
 sheet = st.text_input("Sheet (optional, .xlsx only)", key=ui.Key.IMPORT_SHEET, placeholder="the first sheet") \
     if upload is not None and upload.name.lower().endswith(".xlsx") else ""
 takes_mapping = fmt in FORMATS and FORMATS[fmt].takes_mapping
-mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key=ui.Key.IMPORT_MAPPING) \
+mapping_file = st.file_uploader("Column mapping (.json or .toml)", type=["json", "toml"], key=ui.Key.IMPORT_MAPPING,
+                                max_upload_size=limit_mb) \
     if takes_mapping else None
 gazetteer_files = st.file_uploader(
     "Gazetteers (optional)", type=["txt", "tsv", "csv"], accept_multiple_files=True, key=ui.Key.IMPORT_GAZETTEERS,
+    max_upload_size=limit_mb,
     help="Places for rows without coordinates, used after GeoNames: a GeoNames country dump as GeoNames distributes it "
-         "(e.g. BF.txt), or a CSV with name, latitude, longitude and optionally alternative_names, country, admin1.")
+         "(e.g. BF.txt), or a CSV with name, latitude, longitude and optionally alternative_names, country, admin1; "
+         f"up to {limit_mb} MB each.")
 if takes_mapping:
     st.caption('Example: `{"columns": {"event_date": "Date", "latitude": "Lat", "longitude": "Lon", '
                '"location": "Place", "event_type": "Type", "source": "Source"}, "defaults": {"geo_precision": "2"}, '
