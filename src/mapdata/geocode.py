@@ -161,9 +161,12 @@ def _read_border(path: Path) -> pd.DataFrame:
 def _index(places: pd.DataFrame) -> dict[str, list[tuple[int, str]]]:
     """Normalised spelling → [(place position, exact / alternative name)] for every name of ``places``."""
     index: dict[str, list[tuple[int, str]]] = {}
+    keys: dict[str, str] = {}  # spelling → key: the same spellings recur across places
     for pos, (name, alts) in enumerate(zip(places["name"], places["alt_names"])):
         for spelling, kind in [(name, "exact"), *((a, "alternative name") for a in alts)]:
-            key = normalise_name(_QUALIFIER.sub("", spelling))
+            key = keys.get(spelling)
+            if key is None:
+                key = keys[spelling] = normalise_name(_QUALIFIER.sub("", spelling))
             if key and all(p != pos for p, _ in index.get(key, ())):
                 index.setdefault(key, []).append((pos, kind))
     return index
@@ -314,8 +317,11 @@ def _failed(status: str, detail: str, candidates: str = "") -> dict:
 def _place_regions(places: pd.DataFrame, regions: gpd.GeoDataFrame, lookup: dict) -> list[set[str]]:
     """Region ids of each place: from its admin1 (gazetteer), else the polygon it lies in (GeoNames)."""
     by_name = [set(lookup.get(normalise_name(a), ())) if a else set() for a in places["admin1"]]
+    outlines = regions[["region_id", "geometry"]].to_crs(schema.CRS)
+    xmin, ymin, xmax, ymax = outlines.total_bounds
+    near = places["longitude"].between(xmin, xmax) & places["latitude"].between(ymin, ymax)  # the rest lie in no region
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(places["longitude"], places["latitude"]), crs=schema.CRS)
-    inside = gpd.sjoin(points, regions[["region_id", "geometry"]].to_crs(schema.CRS), predicate="within", how="inner")
+    inside = gpd.sjoin(points[near.to_numpy()], outlines, predicate="within", how="inner")
     by_point: dict[int, set[str]] = {}
     for position, region_id in zip(inside.index.to_numpy(), inside["region_id"].to_numpy()):
         by_point.setdefault(int(position), set()).add(region_id)

@@ -48,7 +48,10 @@ _NAME_WORDS = ("city", "city of", "administrative", "autonomous republic")
 
 def fold_text(text: str) -> str:
     """Fold case and accents (ə → a, ı → i, Kälbäjär → kalbajar), so spellings and searches compare."""
-    folded = unicodedata.normalize("NFKD", str(text).casefold().replace("ə", "a").replace("ı", "i"))
+    folded = str(text).casefold()
+    if folded.isascii():  # nothing to decompose: most names, read by the hundred thousand
+        return folded
+    folded = unicodedata.normalize("NFKD", folded.replace("ə", "a").replace("ı", "i"))
     return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
