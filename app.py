@@ -182,7 +182,7 @@ def _timeline(ctx: ui.Context, step: str) -> None:
     """Events per week or month of the current filter at every date, stacked by type; the selected
     period is drawn solid, the rest faded. Dragging across it sets the date range (sidebar and URL
     follow). The numbers are one click away as a table (a text alternative to the chart)."""
-    series = stats.timeline(ui.filtered(ctx.data, ctx.spec.without_dates()), step)
+    series = stats.timeline(ctx.undated, step)
     if series.empty:
         return
     inside = stats.timeline_in_period(series, ctx.spec.date_from, ctx.spec.date_to)

@@ -8,7 +8,7 @@ copied link reproduces the view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -67,11 +67,13 @@ _FIELD = {f.name: f for f in FIELDS}
 
 @dataclass(frozen=True)
 class Context:
-    """What every page works on: the dataset, the filter and the events it keeps."""
+    """What every page works on: the dataset, the filter, the events it keeps, and the events it
+    keeps at every date (what the timeline and the compare mode look at around the period)."""
 
     data: Dataset
     spec: FilterSpec
     selected: gpd.GeoDataFrame
+    undated: gpd.GeoDataFrame
 
 
 PAGES = (
@@ -99,9 +101,10 @@ def frame(title: str) -> Context:
     _write_url(spec)
     for script, label, icon in PAGES:
         menu.page_link(script, label=label, icon=icon)
-    selected = filtered(data, spec)
+    undated = filtered(data, spec.without_dates())
+    selected = filtered(replace(data, events=undated), FilterSpec(date_from=spec.date_from, date_to=spec.date_to))
     headline(data, selected, spec)
-    return Context(data, spec, selected)
+    return Context(data, spec, selected, undated)
 
 
 @st.cache_resource(show_spinner="Loading, validating and joining events…")
@@ -420,7 +423,7 @@ def comparison(ctx: Context, bar) -> Comparison | None:
     except MapdataError as exc:
         bar.warning(str(exc))
         return None
-    return Comparison(periods, compare.compare_regions(filtered(ctx.data, ctx.spec.without_dates()), ctx.data.regions, periods))
+    return Comparison(periods, compare.compare_regions(ctx.undated, ctx.data.regions, periods))
 
 
 def comparison_table(result: Comparison) -> None:

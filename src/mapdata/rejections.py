@@ -23,7 +23,7 @@ def group_rejections(rejected: pd.DataFrame, shown: int = SHOWN_PER_REASON) -> p
     ("row 5 ('31 Septembar 2022')"), most rows first."""
     if rejected.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c == "rows" else "object") for c in GROUP_COLUMNS})
-    table = rejected.assign(_kind=rejected["reason"].astype(str).map(_kind))
+    table = rejected.assign(_kind=_kinds(rejected["reason"]))
     groups = []
     for (column, _), part in table.groupby(["column", "_kind"], sort=False):
         reasons = part["reason"].unique()
@@ -61,8 +61,14 @@ def grouped_lines(rejected: pd.DataFrame, max_lines: int = MAX_LINES) -> list[st
 
 def _group_rows(rejected: pd.DataFrame, column: str, reason: str) -> pd.DataFrame:
     kind = _kind(reason.removesuffix(_SIMILAR))
-    part = rejected[rejected["column"].eq(column) & rejected["reason"].astype(str).map(_kind).eq(kind)]
+    part = rejected[rejected["column"].eq(column) & _kinds(rejected["reason"]).eq(kind)]
     return part.drop_duplicates("row")
+
+
+def _kinds(reasons: pd.Series) -> pd.Series:
+    """:func:`_kind` of every reason, worked out once per distinct reason."""
+    reasons = reasons.astype(str)
+    return reasons.map({reason: _kind(reason) for reason in reasons.unique()})
 
 
 def _kind(reason: str) -> str:

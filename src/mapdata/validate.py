@@ -136,8 +136,14 @@ def _validate_ids(frame: pd.DataFrame) -> tuple[dict[str, pd.Series], list[dict]
     np.minimum.at(first, codes, np.arange(len(ids), dtype="int64"))
     first_row = frame.index.to_numpy()[first[codes]] + 2
     duplicate = (first[codes] != np.arange(len(ids))) & ids.ne("").to_numpy(dtype=bool)
-    return {}, problems + _problem(duplicate, frame.index, "event_id", lambda rows: np.array(
-        [duplicate_id_reason(row) for row in first_row[rows]], dtype=object))
+    return {}, problems + _problem(duplicate, frame.index, "event_id", lambda rows: _per_distinct(first_row[rows]))
+
+
+def _per_distinct(first_rows: np.ndarray) -> np.ndarray:
+    """:func:`duplicate_id_reason` for each row, worded once per distinct first row (a file can
+    repeat one id a million times)."""
+    distinct, position = np.unique(first_rows, return_inverse=True)
+    return np.array([duplicate_id_reason(row) for row in distinct], dtype=object)[position]
 
 
 DUPLICATE_ID = "duplicate event_id"

@@ -139,8 +139,8 @@ def _halo_properties(events: gpd.GeoDataFrame) -> list[dict]:
 
 
 def _incident_properties(events: gpd.GeoDataFrame) -> list[dict]:
-    deaths_known = fatalities(events)
-    precisions = precision(events)
+    deaths_known = fatalities(events).to_numpy()
+    precisions = precision(events).to_numpy(dtype="int64")
     columns = {name: text(events, name) for name in (
         "event_id", "event_type", "sub_event_type", "location", "fatalities_note", "source", "source_url",
         "date_precision", "region_name", "region_country",
@@ -149,15 +149,15 @@ def _incident_properties(events: gpd.GeoDataFrame) -> list[dict]:
     props = []
     for i in range(len(events)):
         row = {name: values[i] for name, values in columns.items()}
-        deaths = None if pd.isna(deaths_known.iloc[i]) else int(deaths_known.iloc[i])
+        deaths = None if np.isnan(deaths_known[i]) else int(deaths_known[i])
         colour = sym.TYPE_COLOURS.get(row["event_type"], sym.OTHER_COLOUR)
         props.append({
             "id": row["event_id"],
             "c": colour,
             "k": sym.NO_FIGURE_RING if deaths is None else colour,
             "r": round(sym.radius(deaths), 1),
-            "p": int(precisions.iloc[i]),
+            "p": int(precisions[i]),
             "tip": tooltip(row, event_dates[i]),
-            "pop": popup(row, event_dates[i], deaths, int(precisions.iloc[i])),
+            "pop": popup(row, event_dates[i], deaths, int(precisions[i])),
         })
     return props

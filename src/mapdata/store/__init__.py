@@ -46,6 +46,7 @@ class Store:
         self.path = Path(path).resolve()
         self.manifest = mf.read(self.path)
         self.name = self.path.name
+        self._distinct_values: dict[str, list] = {}
 
     @property
     def events(self) -> int:
@@ -100,11 +101,13 @@ class Store:
     def _all_files(self) -> list[Path]:
         return [self.path / p.relpath for p in self.manifest.parts]
 
-    @functools.lru_cache(maxsize=8)
     def _distinct(self, column: str) -> list:
-        with cursor() as cur:
-            rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._all_files)}').fetchall()
-        return [r[0] for r in rows]
+        """The distinct values of ``column``, asked once per open store (kept with it, freed with it)."""
+        if column not in self._distinct_values:
+            with cursor() as cur:
+                rows = cur.execute(f'SELECT DISTINCT "{column}" FROM {parquet_list(self._all_files)}').fetchall()
+            self._distinct_values[column] = [r[0] for r in rows]
+        return self._distinct_values[column]
 
     def _frame(self, frame: pd.DataFrame) -> gpd.GeoDataFrame:
         """Query rows with the in-memory path's dtypes and a point per row (one object per distinct point)."""
