@@ -98,6 +98,37 @@ def test_custom_csv_through_a_mapping_file(data_dir, mapping_file):
     assert loaded.rejected[["row", "column", "value"]].values.tolist() == [[4, "event_date", "31/02/2021"]]
 
 
+def test_a_mapping_files_date_format_reads_both_date_columns(tmp_path):
+    (tmp_path / "spans.csv").write_text(
+        "From,To,Lat,Lon,Type,Source\n03/04/2021,05/04/2021,40.1,46.0,Battles,Test fixture source\n", encoding="utf-8")
+    mapping = {"columns": {"event_date": "From", "event_date_end": "To", "latitude": "Lat", "longitude": "Lon",
+                           "event_type": "Type", "source": "Source"},
+               "defaults": {"geo_precision": "1", "date_precision": "range"}, "date_format": "%d/%m/%Y"}
+    loaded = load_events(tmp_path / "spans.csv", mapping=mapping, geocode=False)
+    assert loaded.rejected.empty
+    assert loaded.events[["event_date", "event_date_end"]].iloc[0].tolist() == [pd.Timestamp("2021-04-03"), pd.Timestamp("2021-04-05")]
+    told = load_events(tmp_path / "spans.csv", mapping=mapping, geocode=False, date_format="%m/%d/%Y")
+    assert told.events["event_date"].iloc[0] == pd.Timestamp("2021-03-04")  # the date format given wins over the mapping's
+
+
+def test_a_mapping_files_date_format_must_be_a_format():
+    with pytest.raises(MapdataError, match="not a date format"):
+        to_schema(pd.DataFrame({"d": []}), "mapping", {"columns": {"event_date": "d", "event_type": "d", "latitude": "d",
+                                                                    "longitude": "d", "geo_precision": "d", "source": "d"},
+                                                        "date_format": "dd/mm/yyyy"})
+
+
+def test_the_date_format_given_reaches_ucdp_date_precision(data_dir, tmp_path):
+    frame = pd.read_csv(data_dir / "import_ucdp_ged.csv", dtype=str, keep_default_na=False).head(1)
+    frame[["date_start", "date_end"]] = ["03/04/2021", "09/04/2021"]  # a span of six days, written day first
+    frame.to_csv(tmp_path / "ged.csv", index=False)
+    with pytest.raises(MapdataError, match="--date-format"):
+        load_events(tmp_path / "ged.csv", geocode=False)  # day or month first: ambiguous, said, not guessed
+    loaded = load_events(tmp_path / "ged.csv", geocode=False, date_format="%d/%m/%Y")
+    event = loaded.events.iloc[0]
+    assert event["event_date"] == pd.Timestamp("2021-04-03") and event["date_precision"] == "week"
+
+
 def test_json_and_toml_mappings_are_the_same(data_dir):
     assert load_mapping(data_dir / "import_custom_mapping.json") == load_mapping(data_dir / "import_custom_mapping.toml")
 

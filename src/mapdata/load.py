@@ -63,7 +63,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     label = name or source_label(source)
     text = read_text_table(source, label, sheet)
     frame, broken = text.frame, text.broken
-    frame, fmt, how = formats.convert(frame, fmt, mapping, label)
+    frame, fmt, how, date_format = formats.convert(frame, fmt, mapping, label, date_format)
     frame, date_forms = _read_dates(frame, date_format, label)
     geocoding = pd.DataFrame()
     if geocode:

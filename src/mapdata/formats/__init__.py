@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from os import PathLike
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import pandas as pd
 
@@ -34,7 +34,7 @@ from .mapping import check_mapping, load_mapping, parse_mapping
 from .ucdp import UCDP_COLUMNS
 
 __all__ = [
-    "ACLED_COLUMNS", "AUTO", "FORMATS", "ImportReport", "InputFormat", "UCDP_COLUMNS", "check_mapping", "choices", "convert",
+    "ACLED_COLUMNS", "AUTO", "Converted", "FORMATS", "ImportReport", "InputFormat", "UCDP_COLUMNS", "check_mapping", "choices", "convert",
     "detect_format", "detection_note", "header_key", "load_mapping", "named_formats", "parse_mapping", "to_schema",
 ]
 
@@ -66,25 +66,51 @@ def detection_note(columns: Iterable[object], fmt: str) -> str:
     return FORMATS[fmt].detection_note(tuple(header_key(c) for c in columns))
 
 
-def to_schema(frame: pd.DataFrame, fmt: str, mapping: dict | None = None, label: str = "input") -> pd.DataFrame:
+def to_schema(frame: pd.DataFrame, fmt: str, mapping: dict | None = None, label: str = "input",
+              date_format: str | None = None) -> pd.DataFrame:
     """Convert ``frame`` from ``fmt`` to our schema (all strings) plus prefixed extra columns.
 
-    ``frame`` keeps its index (the 0-based record position), so row numbers survive.
+    ``frame`` keeps its index (the 0-based record position), so row numbers survive. ``date_format``
+    is the dates' form when given (a format that reads dates of its own, like UCDP's, reads them in it).
     """
     if fmt not in FORMATS:
         raise FileFormatError(f"{label}: unknown format {fmt!r}; use one of {', '.join(named_formats())} or a mapping file")
-    return FORMATS[fmt].convert(frame, mapping, label)
+    return FORMATS[fmt].convert(frame, mapping, label, date_format)
+
+
+class Converted(NamedTuple):
+    """A text table converted to the schema (:func:`convert`)."""
+
+    frame: pd.DataFrame
+    """Every schema column as text, plus the source's other columns, prefixed."""
+    format: str
+    """The format's name."""
+    how: str
+    """How the format was chosen, for the import report."""
+    date_format: str | None
+    """The form to read the dates in: the one given, else a mapping file's ``date_format``; None: chosen from the values."""
 
 
 def convert(frame: pd.DataFrame, fmt: str, mapping: dict | str | PathLike | None,
-            label: str) -> tuple[pd.DataFrame, str, str]:
+            label: str, date_format: str | None = None) -> Converted:
     """Detect (``fmt`` "auto") or take the format, convert to the schema and check that the required
-    columns are there; return (frame with every schema column, format, how it was chosen).
+    columns are there (see :class:`Converted`).
 
     Giving ``mapping`` (a dict, or a JSON/TOML file) implies the format "mapping"; a header no
-    format fits is read as the mapdata schema.
+    format fits is read as the mapdata schema. A ``date_format`` given here wins over a mapping
+    file's.
     """
-    frame, fmt, how = _converted(frame, fmt, mapping, label)
+    if mapping is not None:
+        how = f"column mapping {Path(mapping).name}" if isinstance(mapping, (str, PathLike)) else "column mapping given"
+        mapping = load_mapping(mapping) if isinstance(mapping, (str, PathLike)) else check_mapping(mapping, label)
+        fmt, date_format = mapping_format.FORMAT.name, date_format or mapping["date_format"]
+    elif fmt == AUTO:
+        fmt = detect_format(frame.columns)
+        how = detection_note(frame.columns, fmt) if fmt != "unknown" else "not recognised; read as the mapdata schema"
+        fmt = native.FORMAT.name if fmt == "unknown" else fmt
+    else:
+        how = "given"
+    frame = to_schema(frame, fmt, mapping, label, date_format)
     missing = [c for c in schema.REQUIRED_NAMES if c not in frame.columns]
     if missing:
         raise MissingColumnsError(
@@ -96,23 +122,7 @@ def convert(frame: pd.DataFrame, fmt: str, mapping: dict | str | PathLike | None
     for col in schema.SOURCE_NAMES:
         if col not in frame.columns:
             frame[col] = ""
-    return frame, fmt, how
-
-
-def _converted(frame: pd.DataFrame, fmt: str, mapping: dict | str | PathLike | None,
-               label: str) -> tuple[pd.DataFrame, str, str]:
-    if mapping is not None:
-        how = f"column mapping {Path(mapping).name}" if isinstance(mapping, (str, PathLike)) else "column mapping given"
-        mapping = load_mapping(mapping) if isinstance(mapping, (str, PathLike)) else mapping
-        return to_schema(frame, mapping_format.FORMAT.name, mapping, label), mapping_format.FORMAT.name, how
-    if fmt == AUTO:
-        fmt = detect_format(frame.columns)
-        if fmt == "unknown":
-            return frame, native.FORMAT.name, "not recognised; read as the mapdata schema"
-        how = detection_note(frame.columns, fmt)
-    else:
-        how = "given"
-    return to_schema(frame, fmt, None, label), fmt, how
+    return Converted(frame, fmt, how, date_format)
 
 
 def _other_layouts() -> str:

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..layouts import Layout, identify
 
-Convert = Callable[[pd.DataFrame, dict | None, str], pd.DataFrame]
-"""(text table, mapping or None, label for messages) → the table in the schema's columns."""
+Convert = Callable[[pd.DataFrame, dict | None, str, str | None], pd.DataFrame]
+"""(text table, mapping or None, label for messages, the date format given or None) → the table
+in the schema's columns."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,3 @@ def complete(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """``frame`` with an empty column for each of ``columns`` it lacks (older layouts lack a few)."""
     missing = [c for c in columns if c not in frame.columns]
     return frame.assign(**{c: "" for c in missing}) if missing else frame
-
-
-def iso_dates(raw: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """ISO dates from any of ``formats``; cells no format reads stay as their raw text."""
-    parsed = pd.to_datetime(raw, format=formats[0], errors="coerce")
-    for fmt in formats[1:]:
-        missing = parsed.isna() & raw.ne("")
-        if missing.any():
-            parsed = parsed.fillna(pd.to_datetime(raw.where(missing, ""), format=fmt, errors="coerce"))
-    return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), raw)

@@ -58,7 +58,7 @@ _CORE = ("event_id_cnty", "event_date", "time_precision", "event_type", "actor1"
 ACLED_TIME_PRECISION: dict[str, str] = {"1": "day", "2": "week", "3": "month"}
 
 
-def _from_acled(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.DataFrame:
+def _from_acled(frame: pd.DataFrame, mapping: dict | None, label: str, date_format: str | None) -> pd.DataFrame:
     f = complete(frame, ACLED_COLUMNS)
     event_type, sub_event_type, original = _current_taxonomy(f)
     precision = f["time_precision"].map(ACLED_TIME_PRECISION).fillna(f["time_precision"])

@@ -17,7 +17,8 @@ import pandas as pd
 from .. import schema
 from ..errors import MapdataError
 from ..read import header_key
-from ._base import InputFormat, iso_dates
+from ..dates import check_date_format
+from ._base import InputFormat
 
 _MAPPING_KEYS = {"columns", "defaults", "date_format", "id_prefix"}
 
@@ -68,12 +69,12 @@ def check_mapping(mapping: object, label: str = "mapping") -> dict:
     return {
         "columns": {k: str(v) for k, v in columns.items()},
         "defaults": {k: str(v) for k, v in defaults.items()},
-        "date_format": str(mapping.get("date_format", "%Y-%m-%d")),
+        "date_format": check_date_format(str(mapping["date_format"])) if mapping.get("date_format") is not None else None,
         "id_prefix": str(mapping.get("id_prefix", "row")),
     }
 
 
-def _convert(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.DataFrame:
+def _convert(frame: pd.DataFrame, mapping: dict | None, label: str, date_format: str | None) -> pd.DataFrame:
     if mapping is None:
         raise MapdataError(f"{label}: format 'mapping' needs a mapping (see load_mapping)")
     return _from_mapping(frame, check_mapping(mapping, label), label)
@@ -92,8 +93,6 @@ def _from_mapping(frame: pd.DataFrame, mapping: dict, label: str) -> pd.DataFram
         out[col] = out[col].mask(out[col].eq(""), value)
     if "event_id" not in sources:
         out["event_id"] = mapping["id_prefix"] + "-" + (frame.index.to_series() + 2).astype(str)
-    if mapping["date_format"] != "%Y-%m-%d":
-        out["event_date"] = iso_dates(out["event_date"], (mapping["date_format"],))
     used = set(sources.values())
     rest = [c for c in frame.columns if c not in used]
     return pd.concat([out, frame[rest].add_prefix("src_")], axis=1)

@@ -8,7 +8,7 @@ from .. import schema
 from ._base import InputFormat
 
 
-def _as_is(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.DataFrame:
+def _as_is(frame: pd.DataFrame, mapping: dict | None, label: str, date_format: str | None) -> pd.DataFrame:
     return frame
 
 

@@ -83,10 +83,10 @@ _PRECISION_RANK = ("day", "week", "month", "range")
 _UCDP_DATE_PREC: dict[str, int] = {"1": 0, "2": 1, "3": 1, "4": 2, "5": 3}
 
 
-def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str) -> pd.DataFrame:
+def _from_ucdp(frame: pd.DataFrame, mapping: dict | None, label: str, date_format: str | None) -> pd.DataFrame:
     f = complete(frame, UCDP_COLUMNS)
-    start = parse_dates(f["date_start"], label=label, column="date_start")
-    end = parse_dates(f["date_end"], label=label, column="date_end")
+    start = parse_dates(f["date_start"], date_format, label, "date_start")
+    end = parse_dates(f["date_end"], date_format, label, "date_end")
     precision = _ucdp_precision(f["date_prec"], start.dates, end.dates)
     tov = f["type_of_violence"]
     known = tov.isin(list(UCDP_VIOLENCE))
