@@ -257,15 +257,10 @@ def _delimiter(data: bytes) -> str:
 
 
 def _parse(data: bytes, label: str) -> tuple[pd.DataFrame, list[dict]]:
-    """The careful reader. Arrow (through pandas) first; a file it cannot take whole (ragged rows,
-    newlines inside quotes) is parsed again by pandas' C reader, which reports each bad line by number."""
+    """The careful reader: pandas' C reader, which reads what Arrow refused (ragged rows, a header with
+    blank names) and reports each bad line by number."""
     delimiter = _delimiter(data)
     _check_header(data, delimiter, label)
-    try:
-        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, dtype=str, keep_default_na=False, engine="pyarrow")
-        return frame.fillna(""), []
-    except Exception:  # noqa: BLE001 - any Arrow refusal means: use the careful reader below
-        pass
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -301,9 +296,13 @@ def _first_row_too_long(data: bytes, delimiter: str) -> list[dict]:
     pandas (``index_col=False``) reports a too-long row from the second record on but cuts the
     first one to the header's width without a word, which would lose its extra values silently.
     """
-    records = (r for r in csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""),
-                                     delimiter=delimiter) if r)
-    header, first = next(records, []), next(records, [])
+    limit = csv.field_size_limit(max(csv.field_size_limit(), len(data)))  # a cell may be as long as the file
+    try:
+        records = (r for r in csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""),
+                                         delimiter=delimiter) if r)
+        header, first = next(records, []), next(records, [])
+    finally:
+        csv.field_size_limit(limit)
     if len(first) <= len(header) or not any(cell.strip() for cell in first[len(header):]):
         return []
     return [{"row": 2, "column": "(whole row)", "value": "",
@@ -318,6 +317,11 @@ def _check_header(data: bytes, delimiter: str, label: str) -> None:
         names = [header_key(c) for c in next(csv.reader([line], delimiter=delimiter), [])]
     except csv.Error:  # not a plain header line (e.g. a stray CR): the CSV reader below will say what is wrong
         return
+    _refuse_repeated(names, label)
+
+
+def _refuse_repeated(names: list[str], label: str) -> None:
+    """One clear error for repeated (normalised) column names, which readers would rename (x, x.1)."""
     duplicates = sorted({n for n in names if n and names.count(n) > 1})
     if duplicates:
         raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
@@ -326,9 +330,7 @@ def _check_header(data: bytes, delimiter: str, label: str) -> None:
 def _header_keys(table: pa.Table, label: str) -> pa.Table:
     """Normalised column names (see :func:`header_key`) and stripped cells."""
     names = [header_key(c) for c in table.column_names]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise FileFormatError(f"{label}: duplicate column names: {', '.join(duplicates)}")
+    _refuse_repeated(names, label)
     columns = [pc.utf8_trim_whitespace(c) if _may_need_strip(c) else c for c in table.columns]
     return pa.Table.from_arrays([_blank_missing(c) for c in columns], names=names)
 
