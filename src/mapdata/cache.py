@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -46,6 +44,7 @@ import shapely
 from pyarrow import feather
 
 from . import config, schema
+from .files import write_atomically
 from .points import number_pairs, shared_points
 
 FORMAT_VERSION = 3
@@ -164,7 +163,7 @@ def store(cache_key: str | None, events: gpd.GeoDataFrame, rejected: pd.DataFram
         tables = {_REJECTED: pa.Table.from_pandas(rejected, preserve_index=False), _EVENTS: _without_points(events)}
         base.parent.mkdir(parents=True, exist_ok=True)
         for suffix, table in tables.items():  # events last: their file marks a complete entry
-            _atomic(base.with_suffix(suffix), lambda p: _write(table, p))
+            write_atomically(base.with_suffix(suffix), lambda p: _write(table, p))
     except (OSError, ValueError, TypeError):
         return
     if source is not None:
@@ -337,15 +336,5 @@ def _read_index(index_path: Path | None) -> dict[str, IndexEntry]:
 
 
 def _write_index(index_path: Path, index: dict[str, IndexEntry]) -> None:
-    _atomic(index_path, lambda p: p.write_text(json.dumps({name: entry.to_json() for name, entry in index.items()})))
+    write_atomically(index_path, lambda p: p.write_text(json.dumps({name: entry.to_json() for name, entry in index.items()})))
 
-
-def _atomic(target: Path, write) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

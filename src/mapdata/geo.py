@@ -12,7 +12,6 @@ the same sources give the same bytes, so a committed geography can be checked ag
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from mapdata import config
 from mapdata.borders import COLUMNS as _BORDER_COLUMNS, land_borders, user_borders
 from mapdata.boundaries import LICENCE_UNKNOWN, Options, Units, read_boundaries
 from mapdata.errors import GeoDataError
+from mapdata.files import write_atomically, write_text_atomically
 from mapdata.names import country_name
 from mapdata.schema import CRS
 
@@ -392,26 +392,21 @@ def _metadata(read: list[Units], regions: gpd.GeoDataFrame, countries: gpd.GeoDa
 
 def _write(frame: gpd.GeoDataFrame, path: Path) -> Path:
     """Write GeoJSON with fixed precision and no timestamps; atomically replace ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
     if frame.empty:  # GDAL writes an empty layer with a CRS member; RFC 7946 wants none
-        tmp.write_text(_compact({"type": "FeatureCollection", "name": path.stem, "features": []}), encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_text_atomically(path, _compact({"type": "FeatureCollection", "name": path.stem, "features": []}))
     frame = frame.copy()
     frame["geometry"] = shapely.set_precision(frame.geometry.values, _GRID)
-    frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=path.stem,
-                  RFC7946="YES", COORDINATE_PRECISION=_PRECISION, WRITE_BBOX="NO")
-    tmp.write_text(_compact(json.loads(tmp.read_text(encoding="utf-8"))), encoding="utf-8")
-    tmp.replace(path)
-    return path
+
+    def gdal_then_compact(tmp: Path) -> None:
+        frame.to_file(tmp, driver="GeoJSON", engine="pyogrio", layer=path.stem,
+                      RFC7946="YES", COORDINATE_PRECISION=_PRECISION, WRITE_BBOX="NO")
+        tmp.write_text(_compact(json.loads(tmp.read_text(encoding="utf-8"))), encoding="utf-8")
+
+    return write_atomically(path, gdal_then_compact)
 
 
 def _write_json(data: dict, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text_atomically(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def _compact(collection: dict) -> str:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import config, schema
 from ..errors import MapdataError
+from ..files import write_text_atomically
 
 STORE_VERSION = 1
 """How a store is laid out and what its columns mean. Bump it when either changes: a store made
@@ -137,6 +137,4 @@ def _check_parts(store: Path, manifest: Manifest) -> None:
 
 def write(store: Path, manifest: Manifest) -> None:
     """Write the manifest through a temporary file and a rename, so a reader never sees half of it."""
-    tmp = store / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
-    tmp.write_text(manifest.to_json(), encoding="utf-8")
-    os.replace(tmp, store / MANIFEST)
+    write_text_atomically(store / MANIFEST, manifest.to_json())
