@@ -167,6 +167,15 @@ def test_search_needs_every_word_somewhere_in_the_record(joined_events, small_re
     assert by("zzqx-not-in-any-record") == set()
 
 
+def test_search_reads_each_table_as_it_is(joined_events, small_regions):
+    """Folded columns are kept per events table: a changed copy is searched as changed, in any script."""
+    edited = joined_events.copy()
+    edited["notes"] = ["Обстріл біля Straße Ağdam"] + [""] * (len(edited) - 1)
+    by = lambda events, text: list(filter_events(events, FilterSpec(search=text), small_regions)["event_id"])  # noqa: E731
+    assert by(edited, "обстріл strasse agdam") == [edited["event_id"].iloc[0]]
+    assert by(joined_events, "обстріл") == [] and by(edited, "обстріл") == [edited["event_id"].iloc[0]]
+
+
 def test_search_is_one_filter_table_entry_with_url_key_q_and_flag_q():
     field = next(f for f in FIELDS if f.name == "search")
     assert (field.key, field.flag, field.widget) == ("q", "--q", "text")

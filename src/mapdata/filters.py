@@ -12,12 +12,16 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import schema
 from .area import AREA_DECIMALS, area_text, area_words, inside_area, parse_area, read_area
@@ -148,25 +152,54 @@ def _found(events: pd.DataFrame, text: str, regions: pd.DataFrame | None) -> pd.
     """Events where every word of ``text`` occurs (case and accents folded) in one of
     :data:`SEARCHED_COLUMNS` or in the English or alternative names of the event's region.
 
-    Each column's distinct values are folded once, so a column with few distinct values (actors,
-    sources, regions) costs little however many events there are.
+    Each column's distinct values are folded once per events table (kept while the table lives:
+    the app searches the same loaded events on every run) and searched with Arrow's substring kernel.
     """
-    columns = [events[c].fillna("").astype(str) for c in SEARCHED_COLUMNS if c in events]
+    folded = [_folded_column(events, c) for c in SEARCHED_COLUMNS if c in events]
     if regions is not None and "names_alt" in regions and "region_id" in events:
         alt = dict(zip(regions["region_id"], regions["name_en"].fillna("") + "|" + regions["names_alt"].fillna("")))
-        columns.append(events["region_id"].map(alt).fillna(""))
-    folded = []
-    for column in columns:
-        codes, distinct = pd.factorize(column)
-        folded.append((codes, [fold_text(v) for v in distinct]))
-    mask = pd.Series(True, index=events.index)
+        folded.append(_folded_distinct(events["region_id"].map(alt)))
+    mask = np.ones(len(events), dtype=bool)
     for word in fold_text(text).split():
-        hit = pd.Series(False, index=events.index)
+        hit = np.zeros(len(events), dtype=bool)
         for codes, values in folded:
-            found = pd.array([word in v for v in values] + [False], dtype=bool)
-            hit |= found[codes].to_numpy()  # code -1 (missing) reads the trailing False
+            found = np.append(pc.match_substring(values, word).to_numpy(zero_copy_only=False), False)
+            hit |= found[codes]  # code -1 (missing) reads the trailing False
         mask &= hit
-    return mask
+    return pd.Series(mask, index=events.index)
+
+
+_FOLDED: dict[tuple[int, str], tuple[np.ndarray, pa.Array]] = {}
+"""Folded search columns by (id of the events table, column); an entry goes with its table."""
+
+
+def _folded_column(events: pd.DataFrame, column: str) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_folded_distinct` of ``events[column]``, computed once per events table (tables are never changed in place)."""
+    key = (id(events), column)
+    if key not in _FOLDED:
+        if not any(k[0] == key[0] for k in _FOLDED):
+            weakref.finalize(events, _forget_folded, key[0])
+        _FOLDED[key] = _folded_distinct(events[column])
+    return _FOLDED[key]
+
+
+def _forget_folded(table: int) -> None:
+    for key in [k for k in _FOLDED if k[0] == table]:
+        _FOLDED.pop(key, None)
+
+
+def _folded_distinct(column: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """The column's value codes and its distinct values folded as :func:`mapdata.names.fold_text`
+    folds them: ASCII ones by Arrow, the others one by one (they are few)."""
+    codes, distinct = pd.factorize(column)
+    values = pa.array(pd.Series(distinct, dtype=object).astype(str), type=pa.large_string())
+    ascii_ = pc.string_is_ascii(values).to_numpy(zero_copy_only=False)
+    folded = pc.ascii_lower(values)
+    if not ascii_.all():
+        others = np.flatnonzero(~ascii_)
+        folded = pc.replace_with_mask(folded, pa.array(~ascii_),
+                                      pa.array([fold_text(v) for v in values.take(pa.array(others)).to_pylist()], type=pa.large_string()))
+    return codes, folded
 
 
 def _region_choices(events: pd.DataFrame, regions: pd.DataFrame) -> dict[str, str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
@@ -52,7 +53,13 @@ def fold_text(text: str) -> str:
     if folded.isascii():  # nothing to decompose: most names, read by the hundred thousand
         return folded
     folded = unicodedata.normalize("NFKD", folded.replace("ə", "a").replace("ı", "i"))
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded.translate(_combining_marks())
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """Every character with a combining class (what NFKD splits off a letter), mapped to nothing."""
+    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
 
 
 def _words(words: tuple[str, ...]) -> re.Pattern:
