@@ -85,3 +85,13 @@ def test_a_damaged_zip_is_one_clear_error():
     data[start + 5:start + 40] = b"\xff" * 35  # the compressed bytes of the member
     with pytest.raises(FileFormatError, match="dl.zip: events.csv in the zip file cannot be read"):
         unpack(bytes(data), "dl.zip")
+
+
+def test_a_zip_member_past_the_unzipped_limit_is_refused_before_it_is_read(monkeypatch):
+    bomb = zipped({"events.csv": b"event_id\n" + b"0" * 3_000_000})  # 3 MB of one byte: a few KB zipped
+    assert len(bomb) < 20_000
+    monkeypatch.setenv("MAPDATA_MAX_UNZIPPED_MB", "2")
+    with pytest.raises(FileFormatError, match=r"dl.zip: events.csv in the zip file unpacks to more than 2 MB \(MAPDATA_MAX_UNZIPPED_MB\)"):
+        unpack(bomb, "dl.zip")
+    monkeypatch.setenv("MAPDATA_MAX_UNZIPPED_MB", "4")
+    assert len(unpack(bomb, "dl.zip").data) == 3_000_009

@@ -44,6 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BORDER_TOLERANCE_KM", 2.5, "When a geography is built, a country's outline counts as land border where it lies within this distance of a neighbouring country (two countries' sources rarely coincide).", float),
     Setting("METRIC_CRS", "", "Override only: projected CRS (metres) for distances and buffers. Empty: the UTM zone of the geography's centre (stored in its geography.json).", str),
     Setting("UPLOAD_LIMIT_MB", 50, "Largest file the Import page accepts, in MB (its text and its uploader both say it; at most Streamlit's server.maxUploadSize, 200).", int),
+    Setting("MAX_UNZIPPED_MB", 4000, "Largest table a .zip may unpack to, in MB; a bigger member (a zip bomb, or a file to unzip first) is refused before it is read.", int),
     Setting("MAX_ROWS", 5_000_000, "Largest number of data rows a file may have; more is refused with a message.", int),
     Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),
     Setting("ASSETS_DIR", ROOT / "static" / "vendor", "Where `mapdata.assets.fetch_assets()` puts the Leaflet JS/CSS (git-ignored; Streamlit serves `static/`).", Path),

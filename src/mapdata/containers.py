@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import config
 from .errors import FileFormatError
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -70,10 +71,17 @@ def _one_table(archive: zipfile.ZipFile, names: list[str], label: str) -> Unpack
         found = ", ".join(names[:10]) or "nothing"
         raise FileFormatError(f"{label}: a zip file must hold exactly one CSV file; it holds {len(tables)} "
                               f"({found}). Unzip it and import the CSV you mean")
+    limit = config.get("MAX_UNZIPPED_MB") * 1_000_000
+    too_big = f"{label}: {tables[0]} in the zip file unpacks to more than {limit // 1_000_000:,} MB (MAPDATA_MAX_UNZIPPED_MB); unzip it and import the CSV, or raise the limit"
+    if archive.getinfo(tables[0]).file_size > limit:
+        raise FileFormatError(too_big)
     try:
-        data = archive.read(tables[0])
+        with archive.open(tables[0]) as member:
+            data = member.read(limit + 1)  # the declared size may lie: never read past the limit
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError, zlib.error) as exc:
         raise FileFormatError(f"{label}: {tables[0]} in the zip file cannot be read ({exc})") from None
+    if len(data) > limit:
+        raise FileFormatError(too_big)
     return Unpacked(data, f"zip archive, member {tables[0]}")
 
 
