@@ -3,6 +3,7 @@ mapdata.borders, mapdata.geo.build_geography), on small fixtures written for the
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import shapely
 from mapdata import geo
 from mapdata.boundaries import LICENCE_UNKNOWN, UNIT_COLUMNS, Options, read_boundaries, short_licence
 from mapdata.cli import main
-from mapdata.dataset import load_dataset
+from mapdata.dataset import join, load_dataset
 from mapdata.errors import GeoDataError
 from mapdata.filters import FilterSpec, filter_events
 from mapdata.join import join_regions
@@ -278,3 +279,38 @@ def test_a_zip_of_several_shapefiles_is_read_layer_by_layer(tmp_path):
     countries = geo.load_countries(build.paths["countries"])
     assert countries["source"].item() == "HDX COD-AB ARM ADM0 (arm_adm_shp.zip)"
     assert build.metadata["levels"] == {"ARM": ["ADM1"]} and build.metadata["regions"] == 11
+
+
+# --- the metric CRS is the geography's own ---------------------------------------------------
+
+
+def _geography_copy(tmp_path: Path, metric: str) -> geo.Geography:
+    """The shipped geography in a folder of its own whose geography.json names ``metric``."""
+    folder = tmp_path / "geo"
+    folder.mkdir()
+    for name in ("regions.geojson", "countries.geojson", "border.geojson", "geography.json"):
+        (folder / name).write_bytes((ROOT / "geo" / name).read_bytes())
+    meta = geo.load_metadata(folder / "geography.json")
+    (folder / "geography.json").write_text(json.dumps({**meta, "metric_crs": metric}), encoding="utf-8")
+    return geo.load_geography(folder)
+
+
+def test_the_join_measures_in_the_crs_stored_with_the_geography(tmp_path, monkeypatch):
+    """A point 2.6 km beyond the geography's outer edge is within the 3 km of NEAREST_TOLERANCE_KM in
+    the stored UTM zone, and beyond it in Web Mercator (which stretches distances by 1/cos(lat),
+    about 1.3 here): the join's answer follows the CRS written in geography.json."""
+    monkeypatch.delenv("MAPDATA_METRIC_CRS", raising=False)
+    shipped = geo.load_geography(ROOT / "geo")
+    syunik = shipped.regions.set_index("name_en").geometry["Syunik"]
+    x, y = shapely.get_coordinates(syunik.exterior if syunik.geom_type == "Polygon" else syunik.geoms[0].exterior).T
+    south = int(np.argmin(y))
+    point = shapely.Point(x[south], y[south] - 2.6 / 111.0)  # 2.6 km due south of the southernmost corner
+    assert not shipped.regions.contains(point).any()
+    events = gpd.GeoDataFrame({"event_id": ["X"], "country": ["Armenia"]}, geometry=[point], crs="EPSG:4326")
+    assert shipped.metric_crs == "EPSG:32638"
+    assert join(events, shipped)["region_match"].item() == "nearest"
+    mercator = _geography_copy(tmp_path, "EPSG:3857")
+    assert mercator.metric_crs == "EPSG:3857"
+    assert join(events, mercator)["region_match"].item() == "outside"
+    monkeypatch.setenv("MAPDATA_METRIC_CRS", "EPSG:32638")  # the setting overrides the stored CRS
+    assert mercator.metric_crs == "EPSG:32638" and join(events, mercator)["region_match"].item() == "nearest"

@@ -23,6 +23,7 @@ from mapdata.config import geo_path
 from mapdata.dataset import load_dataset, merge_datasets
 from mapdata.export import export_bytes
 from mapdata.filters import FIELDS, FilterSpec, filter_events
+from mapdata.geo import load_metadata
 from mapdata.store import StoreError, build_store, open_store
 from mapdata.store.chunks import scan
 from mapdata.store.manifest import MANIFEST, STORE_VERSION, Part
@@ -141,6 +142,7 @@ def test_rejected_rows_and_manifest(built):
     pd.testing.assert_frame_equal(open_store(store).rejected(), memory.rejected.reset_index(drop=True), check_dtype=False)
     manifest = json.loads((store / MANIFEST).read_text())
     assert manifest["store_version"] == STORE_VERSION and manifest["builds"]
+    assert manifest["geography"]["metric_crs"] == load_metadata()["metric_crs"] == "EPSG:32638"  # the CRS the join used
     for layer in ("regions", "border"):
         layer_file = geo_path(layer)
         assert manifest["geography"]["layers"][layer_file.name] == hashlib.sha256(layer_file.read_bytes()).hexdigest()

@@ -59,7 +59,8 @@ derived column): every entry made before is then loaded afresh. Changes that kee
 _INDEX = "index.json"
 _EVENTS, _REJECTED = ".events.arrow", ".rejected.arrow"
 _POINT_COLUMNS = ("_x", "_y", "_point")
-_HASHED_SETTINGS = ("NEAREST_TOLERANCE_KM", "BORDER_TOLERANCE_KM", "METRIC_CRS", "MAX_FIELD_CHARS", "GEO_DIR")
+_HASHED_SETTINGS = ("NEAREST_TOLERANCE_KM", "BORDER_TOLERANCE_KM", "METRIC_CRS", "MAX_FIELD_CHARS")
+_HASHED_GEOGRAPHY = ("regions.geojson", "border.geojson", "geography.json")  # what the join reads of a geography
 
 
 def folder() -> Path | None:
@@ -67,27 +68,28 @@ def folder() -> Path | None:
     return config.get("CACHE_DIR")
 
 
-def key(path: Path, day: date | None = None) -> str | None:
-    """The cache key of events file ``path`` under the current layers, settings and code, for the
-    file as validated on ``day`` (default today); None when off."""
+def key(path: Path, day: date | None = None, geo_dir: Path | None = None) -> str | None:
+    """The cache key of events file ``path`` joined to the geography in ``geo_dir`` (default the
+    ``GEO_DIR`` setting's) under the current settings and code, for the file as validated on
+    ``day`` (default today); None when off."""
     if folder() is None:
         return None
-    return _key(Path(path).stat().st_size, file_hash(path), day or date.today())
+    return _key(Path(path).stat().st_size, file_hash(path), day or date.today(), geo_dir)
 
 
-def _key(size: int, digest: str, day: date) -> str:
+def _key(size: int, digest: str, day: date, geo_dir: Path | None) -> str:
     parts = [f"format {FORMAT_VERSION}", f"code {CODE_VERSION}", _schema_version(), digest, day.isoformat(),
-             _environment()]
+             _environment(Path(geo_dir or config.get("GEO_DIR")))]
     return f"{size}-" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def stored_key(path: Path) -> str | None:
+def stored_key(path: Path, geo_dir: Path | None = None) -> str | None:
     """:func:`key` when an entry for ``path`` may exist; None, without hashing the file, when the
     cache is off or no entry comes from a file of the same size (the first load of a file)."""
     where = folder()
     if where is None or not any(where.glob(f"{Path(path).stat().st_size}-*{_EVENTS}")):
         return None
-    return key(path)
+    return key(path, geo_dir=geo_dir)
 
 
 @dataclass(frozen=True)
@@ -193,12 +195,12 @@ def wait() -> None:
         future.exception()  # waits; a failure only means no entry (see Filling)
 
 
-def fill(path: Path) -> Filling | None:
-    """Begin the entry of ``path`` before loading it: its hash is taken in a background thread
-    while the file is loaded. None when caching is off."""
+def fill(path: Path, geo_dir: Path | None = None) -> Filling | None:
+    """Begin the entry of ``path`` (joined to the geography in ``geo_dir``) before loading it: its
+    hash is taken in a background thread while the file is loaded. None when caching is off."""
     if folder() is None:
         return None
-    return Filling(Path(path), signature(path), date.today(), _later(lambda: file_hash(path)))
+    return Filling(Path(path), signature(path), date.today(), _later(lambda: file_hash(path)), geo_dir)
 
 
 @dataclass(frozen=True)
@@ -211,13 +213,14 @@ class Filling:
     seen: Signature
     day: date
     digest: Future
+    geo_dir: Path | None = None
 
     def store(self, events: gpd.GeoDataFrame, rejected: pd.DataFrame) -> None:
         """Keep the events and rejected rows loaded from the file (see :func:`store`)."""
         try:
             digest = self.digest.result()
             if signature(self.path) == self.seen:
-                store(_key(self.seen.size, digest, self.day), events, rejected, source=self.path)
+                store(_key(self.seen.size, digest, self.day, self.geo_dir), events, rejected, source=self.path)
         except OSError:  # the file went away: nothing to keep
             return
 
@@ -312,13 +315,15 @@ def _schema_version() -> str:
     return json.dumps(["schema", columns, schema.EVENT_TYPES, list(schema.GEO_PRECISION_LABELS)])
 
 
-def _environment() -> str:
-    """Everything besides the file that the loaded, joined result depends on."""
+def _environment(geo_dir: Path) -> str:
+    """Everything besides the file that the loaded, joined result depends on: the settings and the
+    geography in ``geo_dir`` (its folder and the files the join reads)."""
     digest = hashlib.sha256()
     for name in _HASHED_SETTINGS:
         digest.update(f"{name}={config.get(name)}\n".encode())
-    for layer in ("regions", "border"):
-        layer_path = config.geo_path(layer)
+    digest.update(f"geography={geo_dir}\n".encode())
+    for name in _HASHED_GEOGRAPHY:
+        layer_path = geo_dir / name
         digest.update(layer_path.read_bytes() if layer_path.exists() else b"missing")
     return digest.hexdigest()
 

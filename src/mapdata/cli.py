@@ -299,7 +299,8 @@ def _export(args: argparse.Namespace) -> int:
     data = _load(args.events, args)
     spec = _filter_spec(args)
     selected = filter_events(data.events, spec, data.regions)
-    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name))
+    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name,
+                                         geo_meta=data.geography.metadata))
     if not len(selected):
         print(f"mapdata: warning: the filter ({spec.describe()}) keeps none of the {len(data.events)} events; "
               f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
@@ -315,7 +316,8 @@ def _export_store(args: argparse.Namespace) -> int:
     store = open_store(args.events)
     spec = _filter_spec(args)
     selected = store.select(spec)
-    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=store.name))
+    args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=store.name,
+                                         geo_meta=store.geography.metadata))
     rejected = sum(s.rejected for s in store.manifest.sources)
     skipped = f"; {rejected} invalid rows skipped (see `mapdata validate`)" if rejected else ""
     print(f"wrote {len(selected)} of {store.events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import cache, config
-from .geo import load_border, load_regions
+from .geo import Geography, load_geography
 from .gazetteers import UserGazetteer
 from .join import join_regions
 from .load import load_events
@@ -26,21 +26,31 @@ from .schema import REJECTED_COLUMNS, ImportReport
 
 @dataclass(frozen=True)
 class Dataset:
-    """Joined events, the rows that were rejected, and the boundary layers they were joined to."""
+    """Joined events, the rows that were rejected, and the geography they were joined to."""
 
     events: gpd.GeoDataFrame
     rejected: pd.DataFrame
-    regions: gpd.GeoDataFrame
-    border: gpd.GeoDataFrame
+    geography: Geography
     name: str
     report: ImportReport | None = None
+
+    @property
+    def regions(self) -> gpd.GeoDataFrame:
+        """The regions of the geography the events were joined to."""
+        return self.geography.regions
+
+    @property
+    def border(self) -> gpd.GeoDataFrame:
+        """The border lines of the geography ``border_km`` was measured to."""
+        return self.geography.border
 
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",
                  mapping: dict | str | PathLike | None = None, cache_later: bool = False,
                  date_format: str | None = None, sheet: str | None = None, with_report: bool = False,
-                 gazetteers: Sequence[UserGazetteer] = ()) -> Dataset:
-    """Load, validate and join an events file (default: the ``EVENTS`` setting), or read a store.
+                 gazetteers: Sequence[UserGazetteer] = (), geography: Geography | None = None) -> Dataset:
+    """Load, validate and join an events file (default: the ``EVENTS`` setting) to ``geography``
+    (default: the ``GEO_DIR`` setting's), or read a store (joined to its own geography).
 
     A folder is opened as a store (:mod:`mapdata.store`, refused with a message when it is not
     one): its events in memory, as the files it was built from would give them.
@@ -63,26 +73,39 @@ def load_dataset(source: Source | None = None, name: str | None = None, fmt: str
              and isinstance(source, (str, Path)) and Path(source).is_file())
     path = Path(source) if plain else None
     cache.wait()  # an entry still being written may be the one asked for
+    geo_dir = geography.folder if geography is not None else None
     with ThreadPoolExecutor(max_workers=1) as pool:  # the layers are read (once per process) while the cache is
-        layers = pool.submit(lambda: (load_regions(), load_border()))
-        cached = cache.load(cache.stored_key(path), source=path) if path and not with_report else None
-        regions, border = layers.result()
+        layers = pool.submit(load_geography) if geography is None else None
+        cached = cache.load(cache.stored_key(path, geo_dir), source=path) if path and not with_report else None
+        geography = geography if layers is None else layers.result()
     report = None
     if cached is not None:
         events, rejected = cached
         rejected = rejected.assign(file=label) if len(rejected) else rejected
     else:
-        filling = cache.fill(path) if path else None
+        filling = cache.fill(path, geo_dir) if path else None
         loaded = load_events(source, name=label, fmt=fmt, mapping=mapping, date_format=date_format, sheet=sheet,
-                             gazetteers=gazetteers)
-        events, rejected, report = join_regions(loaded.events, regions, border), loaded.rejected, loaded.report
+                             gazetteers=gazetteers, geography=geography)
+        events, rejected, report = join(loaded.events, geography), loaded.rejected, loaded.report
         if filling is not None:
             (filling.store_later if cache_later else filling.store)(events, rejected)
-    return Dataset(events, rejected, regions, border, label, report)
+    return Dataset(events, rejected, geography, label, report)
+
+
+def join(events: gpd.GeoDataFrame, geography: Geography) -> gpd.GeoDataFrame:
+    """``events`` joined to ``geography`` (:func:`mapdata.join.join_regions` in its metric CRS)."""
+    return join_regions(events, geography.regions, geography.border, metric_crs=geography.metric_crs)
+
+
+def rejoin(data: Dataset, geography: Geography) -> Dataset:
+    """``data`` joined to another geography: the same events (coordinates, precision and every
+    source column unchanged), their region columns, ``border_km`` and ``country_mismatch``
+    computed afresh."""
+    return replace(data, events=join(data.events, geography), geography=geography)
 
 
 def merge_datasets(base: Dataset, extra: Dataset) -> Dataset:
-    """``base`` and ``extra`` together (same boundary layers). An event of ``extra`` whose id is
+    """``base`` and ``extra`` together (joined to the same geography: ``base``'s). An event of ``extra`` whose id is
     already in ``base`` is not merged but listed among the rejected rows, with the reason."""
     clash = extra.events["event_id"].isin(set(base.events["event_id"]))
     duplicates = already_used(extra.events.loc[clash, "event_id"], extra.name, base.name)

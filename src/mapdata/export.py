@@ -24,8 +24,8 @@ from . import credits, schema
 from .area import area_geojson
 from .filters import FilterSpec
 
-Writer = Callable[[gpd.GeoDataFrame, FilterSpec | None, datetime | None, str], bytes]
-"""(events, filter, generation time, events file name) → the file's bytes."""
+Writer = Callable[[gpd.GeoDataFrame, FilterSpec | None, datetime | None, str, dict | None], bytes]
+"""(events, filter, generation time, events file name, geography metadata) → the file's bytes."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,9 @@ def export_columns(events: pd.DataFrame) -> list[str]:
 
 
 def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
-             source_name: str = "") -> dict:
-    """The top-level description of an export: filters, count, time, sources and licences."""
+             source_name: str = "", geo_meta: dict | None = None) -> dict:
+    """The top-level description of an export: filters, count, time, sources and licences (those
+    of the geography whose metadata is ``geo_meta``; default the ``GEO_DIR`` setting's)."""
     spec = spec or FilterSpec()
     return {
         "title": "Conflict incidents (mapdata export)",
@@ -64,7 +65,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
         **({"area": area_geojson(spec.area)} if spec.area else {}),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
-        "licences": [credits.boundaries()] + ([credits.GEONAMES] if _uses_geonames(events) else []),
+        "licences": [credits.boundaries(geo_meta)] + ([credits.GEONAMES] if _uses_geonames(events) else []),
         "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
         "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
                    "precision-3 points are reference points, not incident sites.",
@@ -72,7 +73,7 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
 
 
 def to_geojson(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
-               source_name: str = "") -> str:
+               source_name: str = "", geo_meta: dict | None = None) -> str:
     """RFC 7946 FeatureCollection of Points (lon, lat; 6 decimals) with all columns and metadata."""
     columns = export_columns(events)
     props = _plain_columns(events, columns)
@@ -84,7 +85,7 @@ def to_geojson(events: pd.DataFrame, spec: FilterSpec | None = None, generated: 
          "properties": {c: props[c][i] for c in columns}}
         for i in range(len(events))
     ]
-    collection = {"type": "FeatureCollection", "metadata": metadata(events, spec, generated, source_name), "features": features}
+    collection = {"type": "FeatureCollection", "metadata": metadata(events, spec, generated, source_name, geo_meta), "features": features}
     return json.dumps(collection, ensure_ascii=False, allow_nan=False)
 
 
@@ -113,29 +114,33 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 _DATE_COLUMNS = tuple(c.name for c in schema.COLUMNS if c.kind == "date")
 
 
-def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None) -> Path:
-    """Write a GeoPackage with one layer ``events`` (EPSG:4326) to ``path``."""
+def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None, geo_meta: dict | None = None) -> Path:
+    """Write a GeoPackage with one layer ``events`` (EPSG:4326) to ``path``; its description
+    credits the geography whose metadata is ``geo_meta`` (default the ``GEO_DIR`` setting's)."""
     path = Path(path)
     frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
     for col in _DATE_COLUMNS:
         if col in frame:  # ISO text, as in the other exports (an empty end date stays null)
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
-    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.boundaries()}"
+    description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.boundaries(geo_meta)}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
 
 
-def _geojson_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
-    return to_geojson(events, spec, generated, source_name).encode("utf-8")
+def _geojson_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+                   geo_meta: dict | None) -> bytes:
+    return to_geojson(events, spec, generated, source_name, geo_meta).encode("utf-8")
 
 
-def _csv_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
+def _csv_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+               geo_meta: dict | None) -> bytes:
     return to_csv(events).encode("utf-8")
 
 
-def _gpkg_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str) -> bytes:
+def _gpkg_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+                geo_meta: dict | None) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
-        return to_gpkg(events, Path(tmp) / "events.gpkg", spec).read_bytes()
+        return to_gpkg(events, Path(tmp) / "events.gpkg", spec, geo_meta).read_bytes()
 
 
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
@@ -147,11 +152,12 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
 
 
 def export_bytes(events: gpd.GeoDataFrame, fmt: str, spec: FilterSpec | None = None,
-                 generated: datetime | None = None, source_name: str = "") -> bytes:
-    """The export in ``fmt`` (a name in :data:`FORMATS`) as bytes: what the CLI writes and the app offers."""
+                 generated: datetime | None = None, source_name: str = "", geo_meta: dict | None = None) -> bytes:
+    """The export in ``fmt`` (a name in :data:`FORMATS`) as bytes: what the CLI writes and the app
+    offers; ``geo_meta`` is the metadata of the geography the events were joined to (its credit)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return FORMATS[fmt].write(events, spec, generated, source_name)
+    return FORMATS[fmt].write(events, spec, generated, source_name, geo_meta)
 
 
 def _plain_columns(events: pd.DataFrame, columns: list[str]) -> dict[str, list]:

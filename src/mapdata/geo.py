@@ -178,6 +178,41 @@ def build_geo(source_dir: Path | None = None, gazetteer: Path | None = None, out
     return build.paths
 
 
+@dataclass(frozen=True, eq=False)
+class Geography:
+    """A geography read back from its folder: the layers the join, the filters and the map use,
+    and its metadata (countries, metric CRS, borders, sources, credits). Passed explicitly through
+    the library and the app, so a session or a command can work on another geography than the
+    ``GEO_DIR`` setting's (the default)."""
+
+    folder: Path
+    regions: gpd.GeoDataFrame
+    countries: gpd.GeoDataFrame
+    border: gpd.GeoDataFrame
+    metadata: dict
+
+    @property
+    def metric_crs(self) -> str:
+        """The projected CRS (metres) for distances and buffers: the one chosen when the geography
+        was built (stored in geography.json), unless the ``METRIC_CRS`` setting overrides it."""
+        return config.get("METRIC_CRS") or self.metadata["metric_crs"]
+
+    @property
+    def gazetteer(self) -> Path:
+        """Where the geography's own gazetteer of sourced places would be (the shipped one has one)."""
+        return self.folder / "gazetteer_border.csv"
+
+
+def load_geography(folder: Path | None = None) -> Geography:
+    """Read the geography in ``folder`` (default: the ``GEO_DIR`` setting's, whose layers are read
+    once per process and file version)."""
+    if folder is None:
+        return Geography(config.get("GEO_DIR"), load_regions(), load_countries(), load_border(), load_metadata())
+    folder = check_geography(folder)
+    return Geography(folder, load_regions(folder / "regions.geojson"), load_countries(folder / "countries.geojson"),
+                     load_border(folder / "border.geojson"), load_metadata(folder / METADATA))
+
+
 def load_regions(path: Path | None = None) -> gpd.GeoDataFrame:
     """Read a geography's regions layer (default: the ``GEO_DIR`` setting's) in EPSG:4326."""
     frame = _load("regions", path, _REGION_COLUMNS)
@@ -208,10 +243,9 @@ def load_metadata(path: Path | None = None) -> dict:
         raise GeoDataError(f"Cannot read geography metadata {path}: {exc}") from exc
 
 
-def describe_borders(meta: dict | None = None) -> str:
-    """What ``border_km`` measures in the geography ``meta`` (default: the configured one): its
-    border lines and their lengths, or why there are none."""
-    meta = load_metadata() if meta is None else meta
+def describe_borders(meta: dict) -> str:
+    """What ``border_km`` measures in the geography of metadata ``meta``: its border lines and
+    their lengths, or why there are none."""
     lines = meta.get("borders", [])
     if not lines:
         return "No border line in this geography: " + (meta.get("border_note") or "border_km is empty") + "."
@@ -221,7 +255,8 @@ def describe_borders(meta: dict | None = None) -> str:
 
 def metric_crs(regions: gpd.GeoDataFrame) -> str:
     """The projected CRS (metres) for distances and buffers over ``regions``: the
-    ``METRIC_CRS`` setting when set, else the WGS84 UTM zone of the centre of their bounds."""
+    ``METRIC_CRS`` setting when set, else the WGS84 UTM zone of the centre of their bounds. A
+    geography stores the one chosen when it was built (:attr:`Geography.metric_crs` reads it)."""
     override = config.get("METRIC_CRS")
     if override:
         return override

@@ -77,11 +77,12 @@ def transliterate(name: str) -> str:
 
 
 def load_gazetteer(path: str | Path | None = None, geonames_countries: Iterable[str] | None = None,
-                   user: Sequence[UserGazetteer] = ()) -> Gazetteer:
-    """Places to geocode with: the border gazetteer (``path``; default the geography's
-    ``gazetteer_border.csv`` where it ships one), GeoNames places of ``geonames_countries`` (ISO3;
-    default the geography's countries; ``()`` for none) and the ``user`` gazetteers."""
-    border = Path(path) if path else config.get("GEO_DIR") / "gazetteer_border.csv"
+                   user: Sequence[UserGazetteer] = (), geo_dir: Path | None = None) -> Gazetteer:
+    """Places to geocode with: the border gazetteer (``path``; default the ``gazetteer_border.csv``
+    of the geography in ``geo_dir``, default the ``GEO_DIR`` setting's, where it ships one),
+    GeoNames places of ``geonames_countries`` (ISO3; default the geography's countries; ``()`` for
+    none) and the ``user`` gazetteers."""
+    border = Path(path) if path else Path(geo_dir or config.get("GEO_DIR")) / "gazetteer_border.csv"
     countries = tuple(sorted(set(geonames_countries if geonames_countries is not None else _geography_countries())))
     parts = ([(_read_border(border), _border_index(str(border)))] if path or border.is_file() else [])
     parts += [(geonames_places(iso3), _geonames_index(iso3)) for iso3 in countries]
@@ -100,7 +101,7 @@ def load_gazetteer(path: str | Path | None = None, geonames_countries: Iterable[
 
 def geocode_missing(frame: pd.DataFrame, gazetteer: Gazetteer | None = None,
                     regions: gpd.GeoDataFrame | None = None,
-                    user: Sequence[UserGazetteer] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    user: Sequence[UserGazetteer] = (), geo_dir: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill coordinates of rows whose latitude and longitude are both empty.
 
     ``frame`` is an all-string event table whose index is the 0-based record position (as
@@ -109,8 +110,9 @@ def geocode_missing(frame: pd.DataFrame, gazetteer: Gazetteer | None = None,
     (exact / alternative name / transliterated / region reference point; empty where the row
     was not geocoded; the column is added only when some row lacked coordinates), and the report
     (:data:`REPORT_COLUMNS`). Without ``gazetteer``, one is made for the countries of the rows
-    (:func:`load_gazetteer`, with the ``user`` gazetteers). The gazetteer and the regions layer
-    are loaded only when some row needs them.
+    (:func:`load_gazetteer`, with the ``user`` gazetteers and the border gazetteer of the geography
+    in ``geo_dir``). ``regions`` is that geography's regions layer (default: the ``GEO_DIR``
+    setting's). The gazetteer and the regions layer are loaded only when some row needs them.
     """
     todo = frame["latitude"].eq("") & frame["longitude"].eq("")
     if not todo.any():
@@ -124,7 +126,7 @@ def geocode_missing(frame: pd.DataFrame, gazetteer: Gazetteer | None = None,
         countries = set(country_iso3(frame.loc[todo, "country"])) - {""}
         if not countries or (country_iso3(frame.loc[todo, "country"]) == "").any():
             countries |= set(regions["country_iso3"])  # rows without a known country: the geography's countries
-        gazetteer = load_gazetteer(geonames_countries=countries, user=user)
+        gazetteer = load_gazetteer(geonames_countries=countries, user=user, geo_dir=geo_dir)
     keys = frame.loc[todo, ["location", "admin1", "country"]]
     unique = keys.drop_duplicates().reset_index(drop=True)
     matcher = _Matcher(gazetteer, regions)  # once: it indexes every place against the regions

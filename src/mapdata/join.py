@@ -5,8 +5,8 @@ A point inside a region polygon is matched ``inside``. A point in no polygon (ga
 countries' boundary sources, or a meeting far away) gets the nearest region only if it lies
 within ``NEAREST_TOLERANCE_KM``, flagged ``nearest``; otherwise it is ``outside``. Where two
 sources' polygons overlap, the region of the reported country is preferred. Distances are
-computed in the geography's metric CRS (:func:`mapdata.geo.metric_crs`: the UTM zone of its
-centre unless ``METRIC_CRS`` overrides it) and, for accuracy far from that projection's zone,
+computed in the geography's metric CRS (chosen when it was built, the UTM zone of its centre, and
+stored in its geography.json; the ``METRIC_CRS`` setting overrides it) and, for accuracy far from that projection's zone,
 measured on the ellipsoid between the point and its nearest border point. A geography without
 border lines gives an empty (NaN) ``border_km``, never a made-up distance.
 
@@ -32,7 +32,7 @@ from pyproj import Geod, Transformer
 
 from . import config, schema
 from .errors import GeoDataError
-from .geo import metric_crs
+from .geo import metric_crs as choose_metric_crs
 from .names import country_iso3
 from .nearest import Segments, nearest_points
 from .points import first_positions, number_pairs
@@ -71,10 +71,13 @@ def join_regions(
     regions: gpd.GeoDataFrame,
     border: gpd.GeoDataFrame | None = None,
     tolerance_km: float | None = None,
+    metric_crs: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Return ``events`` with the derived region columns, ``border_km`` and ``country_mismatch``.
 
-    Row order and every source column are kept; existing derived columns are replaced.
+    Row order and every source column are kept; existing derived columns are replaced. Distances
+    are measured in ``metric_crs``: a geography's stored one (:attr:`mapdata.geo.Geography.metric_crs`,
+    which :func:`mapdata.dataset.join` passes); for bare layers, the CRS a build would choose for them.
     """
     _check_inputs(events, regions, border)
     tolerance = config.get("NEAREST_TOLERANCE_KM") if tolerance_km is None else tolerance_km
@@ -82,7 +85,7 @@ def join_regions(
     points = _distinct_points(joined)
     reported, reported_of = _reported_countries(joined)
     slim = regions[list(_REGION_COLUMNS) + ["geometry"]].reset_index(drop=True)
-    metric = metric_crs(regions)
+    metric = metric_crs or choose_metric_crs(regions)
     with ThreadPoolExecutor(max_workers=1) as pool:  # pyproj and numpy release the GIL: overlaps the matching
         border_km = pool.submit(_border_km, points, joined.crs, border, metric)
         matches = _match_regions(points, slim, reported, tolerance, metric)

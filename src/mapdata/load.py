@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +32,9 @@ from .read import Source, read_text_table, source_label
 from .schema import ImportReport
 from .validate import rejected_table, validate
 
+if TYPE_CHECKING:
+    from .geo import Geography
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -44,7 +47,7 @@ class Loaded:
 
 def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
                 geocode: bool | Gazetteer = True, date_format: str | None = None, sheet: str | None = None,
-                gazetteers: Sequence[UserGazetteer] = ()) -> Loaded:
+                gazetteers: Sequence[UserGazetteer] = (), geography: Geography | None = None) -> Loaded:
     """Read an events file, convert it to the mapdata schema, geocode, validate; see :class:`Loaded`.
 
     ``source`` is a path, raw bytes or a binary/text file object; ``name`` labels it in
@@ -56,7 +59,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     ``geocode`` places rows that name a place but have no coordinates (``True``: the default
     gazetteer of the rows' countries, with the user ``gazetteers``
     (:func:`mapdata.gazetteers.read_gazetteer`); a :class:`~mapdata.geocode.Gazetteer`; ``False``:
-    off). Dates are read in one
+    off), with the regions and border gazetteer of ``geography`` (default: the ``GEO_DIR`` setting's). Dates are read in one
     form per column, chosen from its values (:mod:`mapdata.dates`), or in ``date_format`` (a
     strptime pattern, or "excel").
     """
@@ -67,7 +70,9 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
     frame, date_forms = _read_dates(frame, date_format, label)
     geocoding = pd.DataFrame()
     if geocode:
-        frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None, user=gazetteers)
+        frame, geocoding = geocode_missing(frame, geocode if isinstance(geocode, Gazetteer) else None,
+                                           regions=geography.regions if geography else None, user=gazetteers,
+                                           geo_dir=geography.folder if geography else None)
     parsed, problems = validate(frame, date_forms)
     rejected = rejected_table(problems + broken, frame, label)
     good, bad_rows = _good_rows(frame.assign(**parsed), rejected)

@@ -17,12 +17,14 @@ from mapdata.layers.frames import check_bounds, geometry_json
 MAP_LABEL = "Map of the filtered incidents. Arrow keys pan, plus and minus zoom; the table below the map lists every incident."
 
 
-def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDataFrame | None = None) -> folium.Map:
+def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDataFrame | None = None,
+             geo_meta: dict | None = None) -> folium.Map:
     """An empty map fitted to ``bounds`` = (min lon, min lat, max lon, max lat), e.g. ``total_bounds``.
 
     Without tiles (default) the map has a plain background and needs no network at all; with
     ``tiles=True`` it adds OpenStreetMap tiles and their attribution. The credit of the
-    geography's boundary sources is always shown. The page lets the reader zoom (:class:`ZoomableMap`).
+    geography's boundary sources (of metadata ``geo_meta``; default the ``GEO_DIR`` setting's) is
+    always shown. The page lets the reader zoom (:class:`ZoomableMap`).
     The outlines of ``countries`` (the geography's country layer), when given, are part of the
     base map: they do not change with a filter, so a rerun does not send them again.
     """
@@ -40,7 +42,7 @@ def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDat
         f" .leaflet-container:focus-visible {{ outline: 3px solid {sym.FOCUS_OUTLINE}; outline-offset: -3px; }}"
         " @media (prefers-reduced-motion: reduce) { .leaflet-container * { transition: none !important;"
         " animation: none !important; } }</style>"))
-    Attribution(credits.boundaries_html()).add_to(m)
+    Attribution(credits.boundaries_html(geo_meta)).add_to(m)
     KeyboardLabel(MAP_LABEL).add_to(m)
     if countries is not None and len(countries):
         _country_outlines(countries).add_to(m)

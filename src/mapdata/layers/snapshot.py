@@ -90,11 +90,13 @@ class SnapshotButton(JSCSSMixin, MacroElement):
         self.left_out = list(_LEFT_OUT)
 
 
-def snapshot_layer(title: str, filters_text: str, shown: int, name: str = "Map image") -> folium.FeatureGroup:
+def snapshot_layer(title: str, filters_text: str, shown: int, name: str = "Map image",
+                   geo_meta: dict | None = None) -> folium.FeatureGroup:
     """An empty layer (not in the layer control) carrying the "Download map image" button, whose
-    image says ``title``, the ``shown`` events and the active filters (``FilterSpec.describe``)."""
+    image says ``title``, the ``shown`` events, the active filters (``FilterSpec.describe``) and
+    the credit of the geography of metadata ``geo_meta`` (default the ``GEO_DIR`` setting's)."""
     caption = (f"<b>{html.escape(title)}</b> · {shown:,} events shown · filters: {html.escape(filters_text)}"
-               f"<br><span style='font-size:11px'>{html.escape(credits.boundaries())}. {html.escape(credits.EVENTS)}</span>")
+               f"<br><span style='font-size:11px'>{html.escape(credits.boundaries(geo_meta))}. {html.escape(credits.EVENTS)}</span>")
     group = folium.FeatureGroup(name=name, control=False)
     SnapshotButton(caption).add_to(group)
     return group

@@ -26,7 +26,7 @@ import pandas as pd
 from .. import schema
 from ..dataset import Dataset
 from ..filters import FilterSpec, SqlContext, filter_events, filter_sql, sql_remainder
-from ..geo import load_border, load_regions
+from ..geo import Geography, load_geography
 from ..join import MISMATCH_COLUMNS
 from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
@@ -54,14 +54,19 @@ class Store:
         return self.manifest.events
 
     @functools.cached_property
+    def geography(self) -> Geography:
+        """The geography the store's events were joined to."""
+        return load_geography(Path(self.manifest.geography["geo_dir"]))
+
+    @property
     def regions(self) -> gpd.GeoDataFrame:
         """The regions layer the store's events were joined to."""
-        return load_regions(Path(self.manifest.geography["geo_dir"]) / "regions.geojson")
+        return self.geography.regions
 
-    @functools.cached_property
+    @property
     def border(self) -> gpd.GeoDataFrame:
-        """The border line the store's ``border_km`` was measured to."""
-        return load_border(Path(self.manifest.geography["geo_dir"]) / "border.geojson")
+        """The border lines the store's ``border_km`` was measured to."""
+        return self.geography.border
 
     def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
         """The events ``spec`` keeps, as :func:`mapdata.filters.filter_events` gives them from the
@@ -95,7 +100,7 @@ class Store:
 
     def dataset(self) -> Dataset:
         """The whole store in memory, as :func:`mapdata.dataset.load_dataset` gives a file."""
-        return Dataset(self.select(FilterSpec()), self.rejected(), self.regions, self.border, self.name)
+        return Dataset(self.select(FilterSpec()), self.rejected(), self.geography, self.name)
 
     @property
     def _all_files(self) -> list[Path]:

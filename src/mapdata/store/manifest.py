@@ -18,6 +18,7 @@ from pathlib import Path
 from .. import config, schema
 from ..errors import MapdataError
 from ..files import write_text_atomically
+from ..geo import load_geography
 
 STORE_VERSION = 1
 """How a store is laid out and what its columns mean. Bump it when either changes: a store made
@@ -93,7 +94,7 @@ def geography(geo_dir: Path) -> dict:
     layers = {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
               for path in sorted(geo_dir.iterdir()) if path.is_file()}
     return {"geo_dir": str(geo_dir), "layers": layers,
-            "nearest_tolerance_km": config.get("NEAREST_TOLERANCE_KM"), "metric_crs": config.get("METRIC_CRS"),
+            "nearest_tolerance_km": config.get("NEAREST_TOLERANCE_KM"), "metric_crs": load_geography(geo_dir).metric_crs,
             "schema": [c.name for c in schema.COLUMNS]}
 
 

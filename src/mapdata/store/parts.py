@@ -1,7 +1,7 @@
 """One chunk of a source file, loaded, joined and written as GeoParquet parts (runs on a Dask worker).
 
-A chunk goes through :func:`mapdata.load.load_events` and :func:`mapdata.join.join_regions`,
-exactly as a whole file does in memory. Its events are split by year (the store's Hive
+A chunk goes through :func:`mapdata.load.load_events` and :func:`mapdata.dataset.join` (to the
+store's geography), exactly as a whole file does in memory. Its events are split by year (the store's Hive
 partitions ``year=YYYY``) and sorted along a Hilbert curve of their points, so each row group
 covers a small area and its bounding box (the GeoParquet 1.1 ``bbox`` covering column) lets a
 query skip it. Each event keeps its source (``source_seq``) and row (``source_row``), so queries
@@ -11,7 +11,6 @@ return events in the order the in-memory path has them.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..gazetteers import UserGazetteer, read_gazetteer
-from ..geo import load_border, load_regions
-from ..join import join_regions
+from ..dataset import join
+from ..geo import load_geography
 from ..load import load_events
 from ..validate import DUPLICATE_ID, duplicate_id_first_row, duplicate_id_reason
 from .chunks import Chunk
@@ -80,15 +79,14 @@ class Done:
 
 def run(job: Job) -> Done:
     """Load, validate, geocode and join one chunk; write its events as parts in the staging folder."""
-    os.environ["MAPDATA_GEO_DIR"] = job.geo_dir  # the geocoder reads its places from the GEO_DIR setting too
-    regions, border = _layers(job.geo_dir)
-    loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping,
-                         date_format=job.date_format, sheet=job.sheet, gazetteers=[_gazetteer(g) for g in job.gazetteers])
+    geography = _geography(job.geo_dir)
+    loaded = load_events(job.chunk.read(), name=job.name, fmt=job.fmt, mapping=job.mapping, date_format=job.date_format,
+                         sheet=job.sheet, gazetteers=[_gazetteer(g) for g in job.gazetteers], geography=geography)
     shift = job.chunk.first_row - 2
     rows = loaded.report.rows
     bad = pd.unique(loaded.rejected["row"].astype("int64"))
     accepted = np.setdiff1d(np.arange(2, rows + 2, dtype="int64"), bad) + shift
-    events = join_regions(loaded.events, regions, border)
+    events = join(loaded.events, geography)
     events["source_seq"] = np.int32(job.seq)
     events["source_row"] = accepted
     parts = tuple(_write_years(events, Path(job.staging), f"part-{job.seq:04d}-{job.number:05d}"))
@@ -119,7 +117,7 @@ def id_hashes(ids: pd.Series) -> np.ndarray:
 def warm(geo_dir: str) -> None:
     """Read the boundary layers on a worker before its first chunk (the cluster starts while the
     sources are hashed)."""
-    _layers(geo_dir)
+    _geography(geo_dir)
 
 
 @functools.lru_cache(maxsize=4)
@@ -128,9 +126,9 @@ def _gazetteer(path: str) -> UserGazetteer:
 
 
 @functools.lru_cache(maxsize=4)
-def _layers(geo_dir: str):
-    """The regions and border of ``geo_dir``, read once per worker process."""
-    return load_regions(Path(geo_dir) / "regions.geojson"), load_border(Path(geo_dir) / "border.geojson")
+def _geography(geo_dir: str):
+    """The geography in ``geo_dir``, read once per worker process."""
+    return load_geography(Path(geo_dir))
 
 
 def _write_years(events, staging: Path, stem: str):
