@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import assets, layers, load_countries, schema, stats
+from mapdata import assets, layers, schema, stats
 from mapdata.geo import describe_borders
 
 PLAY_INTERVAL = "1.5s"
@@ -108,7 +108,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         why = "as chosen" if view["aggregate"] else f"more than {layers.WEBGL_LIMIT:,}"
         caption += f" Grouped in grid cells ({why}): zoom in or filter to see single incidents."
     if data.border.empty:  # a single-country geography cannot tell land borders from coast: say so
-        caption += f" {describe_borders()}"
+        caption += f" {describe_borders(ctx.geography.metadata)}"
     shade = view["shade"]
     counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
     compared = view["compared"]
@@ -121,10 +121,12 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     ]
     if view["heat"]:
         groups.append(layers.heat_layer(shown))
-    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), len(shown)))
+    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), len(shown),
+                                        geo_meta=ctx.geography.metadata))
     centre = st.session_state.get(ui.Key.CENTRE)
     result = st_folium(
-        layers.add_draw_control(layers.base_map((west, south, east, north), tiles=view["tiles"], countries=load_countries())), feature_group_to_add=groups,
+        layers.add_draw_control(layers.base_map((west, south, east, north), tiles=view["tiles"], countries=ctx.geography.countries,
+                                              geo_meta=ctx.geography.metadata)), feature_group_to_add=groups,
         layer_control=folium.LayerControl(collapsed=False),
         returned_objects=["last_object_clicked_tooltip", "last_active_drawing"] + (["bounds"] if many else []),
         key=ui.Key.MAP, height=620, use_container_width=True, center=centre, zoom=PICK_ZOOM if centre else None,

@@ -18,9 +18,10 @@ import streamlit as st
 from mapdata import Dataset, FilterSpec, MapdataError, compare, filter_events, layers, load_dataset, resolve_regions, schema, stats
 from mapdata.area import area_from_geojson, area_words
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
-from mapdata.dataset import merge_datasets
-from mapdata.config import geo_path, get as setting
+from mapdata.dataset import merge_datasets, rejoin
+from mapdata.config import get as setting
 from mapdata.credits import EVENTS, GEONAMES, boundaries
+from mapdata.geo import Geography
 
 APP_TITLE = "Conflict-incident map"
 FAVICON = Path(__file__).parent / "static" / "favicon.png"
@@ -53,6 +54,9 @@ class Key:
     IMPORT_FILE, IMPORT_FORMAT, IMPORT_MAPPING, DATA_SOURCE = "import_file", "import_format", "import_mapping", "data_source"
     IMPORT_DATE_FORMAT, IMPORT_SHEET = "import_date_format", "import_sheet"
     IMPORT_GAZETTEERS, IMPORT_NOTES = "import_gazetteers", "import_notes"
+    GEOGRAPHY, GEO_BUILD, GEO_FILES, REJOINED = "_geography", "_geo_build", "geo_files", "_rejoined"
+    NEW_GEOGRAPHY = "_new_geography"  # set when the geography changed: the next run clears the region filter
+    GEO_OPTION = "geo_option_"  # + a field of mapdata.boundaries.Options: what the boundary files do not say
 
 
 def filter_key(name: str) -> str:
@@ -75,6 +79,11 @@ class Context:
     selected: gpd.GeoDataFrame
     undated: gpd.GeoDataFrame
 
+    @property
+    def geography(self) -> Geography:
+        """The geography the page works on: the session's uploaded one, else the shipped one."""
+        return self.data.geography
+
 
 PAGES = (
     ("app.py", "Map", ":material/map:"),
@@ -95,6 +104,7 @@ def frame(title: str) -> Context:
     menu = st.sidebar.container()
     data = dataset()
     _keep_widgets_across_pages(title)
+    _forget_regions()
     _sync_widgets_with_url(data)
     spec = sidebar_filters(data)
     _remember_widgets()
@@ -118,11 +128,51 @@ def _display_regions(_regions: gpd.GeoDataFrame, version: tuple) -> gpd.GeoDataF
 
 
 def display_regions(data: Dataset) -> gpd.GeoDataFrame:
-    """The dataset's regions with outlines ready for the map, computed once per boundary layer
-    (the shipped file) rather than on every rerun. Read-only: shared by all sessions."""
-    path = geo_path("regions")
+    """The dataset's regions with outlines ready for the map, computed once per geography folder
+    and regions file rather than on every rerun. Read-only: shared by all sessions."""
+    path = data.geography.folder / "regions.geojson"
     mtime = path.stat().st_mtime if path.exists() else 0.0
     return _display_regions(data.regions, (str(path), mtime, tuple(data.regions["region_id"])))
+
+
+def geography() -> Geography:
+    """The geography this browser session works on: one built from boundary files uploaded on the
+    Import page, else the shipped one (the ``GEO_DIR`` setting's, that the app's events are joined to)."""
+    return st.session_state.get(Key.GEOGRAPHY) or embedded_dataset().geography
+
+
+def use_geography(built: Geography | None) -> None:
+    """Make ``built`` this session's geography (None: the shipped one again). Every page then joins
+    the session's events to it; the region filter, whose names belong to the old geography, is cleared."""
+    st.session_state[Key.GEOGRAPHY] = built
+    st.session_state[Key.REJOINED] = {}
+    st.session_state[Key.NEW_GEOGRAPHY] = True
+
+
+def _forget_regions() -> None:
+    """After the session's geography changed: the region filter is cleared in the widget, the
+    remembered sidebar, the session's filter and the URL (its names belong to the old geography)."""
+    if not st.session_state.pop(Key.NEW_GEOGRAPHY, False):
+        return
+    key = filter_key("regions")
+    st.session_state[key] = []
+    st.session_state.get(Key.SIDEBAR, {}).pop(key, None)
+    last = st.session_state.get(Key.SPEC)
+    if last is not None:
+        st.session_state[Key.SPEC] = replace(last, regions=())
+    st.query_params.pop(_FIELD["regions"].key, None)
+
+
+def _on_geography(data: Dataset, geo: Geography) -> Dataset:
+    """``data`` joined to ``geo``: itself when it already is, else joined afresh once per session
+    (kept until the session's geography changes again)."""
+    if data.geography is geo:
+        return data
+    held = st.session_state.setdefault(Key.REJOINED, {})
+    known = held.get(id(data))
+    if known is None or known[0] is not data or known[1].geography is not geo:
+        known = held[id(data)] = (data, rejoin(data, geo))
+    return known[1]
 
 
 SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merged": "My file merged with the app's events"}
@@ -132,7 +182,7 @@ SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merge
 def embedded_dataset() -> Dataset:
     """The events file chosen with MAPDATA_EVENTS (default data/events.csv), joined to the geography
     of MAPDATA_GEO_DIR; cached per version of both."""
-    path, regions = Path(setting("EVENTS")), geo_path("regions")
+    path, regions = Path(setting("EVENTS")), setting("GEO_DIR") / "regions.geojson"
     try:
         return _dataset(str(path), path.stat().st_mtime, (str(regions), regions.stat().st_mtime if regions.exists() else 0.0))
     except (MapdataError, OSError) as exc:
@@ -144,16 +194,18 @@ def dataset() -> Dataset:
     """The data this browser session explores: the app's events, an imported file, or both.
 
     An import lives in this session's state only: no other visitor sees it and nothing is written
-    to disk.
+    to disk. Both are joined to the session's :func:`geography`.
     """
+    geo = geography()
     upload = st.session_state.get(Key.UPLOAD)
     source = st.session_state.get(Key.SOURCE, "embedded")
     if upload is None or source == "embedded":
-        return embedded_dataset()
+        return _on_geography(embedded_dataset(), geo)
+    upload = _on_geography(upload, geo)
     if source == "upload":
         return upload
     if st.session_state.get(Key.MERGED_FROM) is not upload:
-        st.session_state[Key.MERGED] = merge_datasets(embedded_dataset(), upload)
+        st.session_state[Key.MERGED] = merge_datasets(_on_geography(embedded_dataset(), geo), upload)
         st.session_state[Key.MERGED_FROM] = upload
     return st.session_state[Key.MERGED]
 
@@ -275,7 +327,7 @@ def options(data: Dataset) -> stats.FilterOptions:
     memo = st.session_state.get(Key.OPTIONS_VERSION)
     if memo is None or memo[0] is not data:
         ids = data.events["event_id"]
-        memo = (data, (data.name, len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
+        memo = (data, (data.name, str(data.geography.folder), len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
         st.session_state[Key.OPTIONS_VERSION] = memo
     return _options(data, memo[1])
 
@@ -438,7 +490,7 @@ def comparison_table(result: Comparison) -> None:
 
 
 def credits() -> None:
-    """Attribution required by the boundary licences, on every page."""
-    st.caption(f"{boundaries()}. Place names for geocoding imports: {GEONAMES}. "
+    """Attribution required by the licences of the session's geography, on every page."""
+    st.caption(f"{boundaries(geography().metadata)}. Place names for geocoding imports: {GEONAMES}. "
                f"{EVENTS} See *Sources & method*.")
 

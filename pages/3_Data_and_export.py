@@ -14,7 +14,8 @@ st.subheader("Download exactly what is filtered")
 cols = st.columns(len(FORMATS))
 for col, fmt in zip(cols, FORMATS.values()):
     col.download_button(
-        fmt.label, data=lambda name=fmt.name: export_bytes(selected, name, spec, source_name=data.name),
+        fmt.label, data=lambda name=fmt.name: export_bytes(selected, name, spec, source_name=data.name,
+                                                           geo_meta=ctx.geography.metadata),
         file_name=f"incidents{fmt.suffix}", mime=fmt.mime, key=f"{ui.Key.DOWNLOAD}{fmt.name}", on_click="ignore", width="stretch",
     )
 st.caption("The same filter with `mapdata export` writes the same content (only the generation time differs). "

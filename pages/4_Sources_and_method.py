@@ -6,7 +6,8 @@ import ui
 from mapdata import country_mismatches, credits, schema
 from mapdata.geo import describe_borders
 
-data = ui.frame("Sources & method").data
+ctx = ui.frame("Sources & method")
+data, meta = ctx.data, ctx.geography.metadata
 
 st.header("Sources & method")
 st.markdown(
@@ -40,7 +41,7 @@ nearest border line of the geography, measured on the WGS84 ellipsoid; the lines
 boundary layers where two countries meet (see `geo/README.md`).
 """
 )
-st.caption(describe_borders())
+st.caption(describe_borders(meta))
 st.subheader("Spatial consistency check")
 flagged = country_mismatches(data.events)
 st.caption("Events whose point lies in a region of another country than the one the sources report. "
@@ -48,7 +49,7 @@ st.caption("Events whose point lies in a region of another country than the one 
 st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Licences and attribution")
-st.markdown(f"{credits.boundaries()}. {credits.SHARE_ALIKE} "
+st.markdown(f"{credits.boundaries(meta)}. {credits.SHARE_ALIKE} "
             f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {credits.GEONAMES}.")
 st.subheader("Data dictionary")
 st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")

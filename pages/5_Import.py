@@ -1,11 +1,16 @@
 """Import: bring an ACLED export, a UCDP GED file, a file in our schema or any CSV with a column
 mapping (also zipped, or as an .xlsx workbook); see what was detected, accepted, geocoded and
-rejected (grouped by reason); then explore it on every page."""
+rejected (grouped by reason); then explore it on every page. Boundary files of any country make
+the session's own geography, which every page's events are joined to."""
+
+from dataclasses import fields
 
 import streamlit as st
 
 import ui
 from mapdata import MapdataError, load_dataset
+from mapdata.boundaries import Options
+from mapdata.geo import SIDECARS, build_uploaded
 from mapdata.config import get as setting
 from mapdata.export import rejected_csv
 from mapdata.formats import AUTO, FORMATS, choices, parse_mapping
@@ -44,10 +49,17 @@ if takes_mapping:
                '"date_format": "%d/%m/%Y"}`')
 
 
+def _too_large(file, advice: str) -> bool:
+    """Refuse a file above the upload limit with one line naming it."""
+    if file.size <= limit_mb * 1024 * 1024:
+        return False
+    st.error(f"{file.name} is {file.size / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB "
+             f"(setting MAPDATA_UPLOAD_LIMIT_MB). {advice}")
+    return True
+
+
 def _import() -> None:
-    if upload.size > limit_mb * 1024 * 1024:
-        st.error(f"{upload.name} is {upload.size / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB "
-                 "(setting MAPDATA_UPLOAD_LIMIT_MB). Split the file or filter it before importing.")
+    if _too_large(upload, "Split the file or filter it before importing."):
         return
     with st.status(f"Reading, validating, geocoding and joining {upload.name}…", expanded=True) as status:
         try:
@@ -59,7 +71,8 @@ def _import() -> None:
             st.session_state[ui.Key.IMPORT_NOTES] = [problem for g in gazetteers for problem in g.problems]
             st.session_state[ui.Key.UPLOAD] = load_dataset(upload.getvalue(), name=upload.name, fmt=chosen, mapping=mapping,
                                                            date_format=date_format.strip() or None,
-                                                           sheet=sheet.strip() or None, gazetteers=gazetteers)
+                                                           sheet=sheet.strip() or None, gazetteers=gazetteers,
+                                                           geography=ui.geography())
             st.session_state[ui.Key.SOURCE] = "upload" if st.session_state.get(ui.Key.SOURCE) == "upload" else "merged"
         except MapdataError as exc:
             status.update(label=f"{upload.name} could not be imported", state="error")
@@ -107,4 +120,56 @@ if data is not None:
         st.caption("Every row the offline gazetteer worked on: matched places get precision 2, district reference "
                    "points precision 3; ambiguous and unmatched names were left without coordinates and rejected.")
         st.dataframe(report.geocoding, hide_index=True, width="stretch")
+
+st.subheader("Your own geography")
+st.caption(f"Administrative-boundary files of any country, up to {limit_mb} MB each: geoBoundaries GeoJSON or TopoJSON "
+           "(with its -metaData.json), GADM GeoPackage or zipped shapefile, HDX COD-AB zipped shapefile, or any polygon "
+           "layer (name its columns below). Several countries and levels can be combined. They become this session's "
+           "geography, built as `mapdata geo build` builds one: regions, country outlines, the land borders between "
+           "neighbouring countries and their credits. The app's events and your file are joined to it on every page; "
+           "like an events file, it stays in this browser session.")
+geo_files = st.file_uploader("Boundary files", accept_multiple_files=True, key=ui.Key.GEO_FILES, max_upload_size=limit_mb,
+                             type=["geojson", "json", "topojson", "gpkg", "zip", "shp", *(s.lstrip(".") for s in SIDECARS)])
+with st.expander("When the files do not say (optional)"):
+    option_cols = st.columns(3)
+    for i, option in enumerate(fields(Options)):
+        option_cols[i % 3].text_input(f"{option.name.replace('_', ' ').capitalize()} (--{option.name.replace('_', '-')})",
+                                      key=f"{ui.Key.GEO_OPTION}{option.name}")
+
+
+def _build_geography() -> None:
+    if any(_too_large(f, "Use a simplified file (geoBoundaries publishes one) or fewer levels.") for f in geo_files):
+        return
+    names = ", ".join(f.name for f in geo_files)
+    options = Options(**{o.name: st.session_state.get(f"{ui.Key.GEO_OPTION}{o.name}", "").strip() or None
+                         for o in fields(Options)})
+    with st.status(f"Building a geography from {names}…", expanded=True) as status:
+        try:
+            geography, build = build_uploaded([(f.name, f.getvalue()) for f in geo_files], options)
+        except MapdataError as exc:
+            status.update(label="The boundary files could not be used", state="error")
+            st.error(str(exc))
+            return
+        status.update(label=f"Geography built from {names}", state="complete", expanded=False)
+    ui.use_geography(geography)
+    st.session_state[ui.Key.GEO_BUILD] = (names, build.notes, build.warnings, build.summary_lines())
+    st.rerun()
+
+
+def _shipped_geography() -> None:
+    ui.use_geography(None)
+    st.session_state[ui.Key.GEO_BUILD] = None
+
+
+if geo_files and st.button("Build and use this geography", type="primary"):
+    _build_geography()
+built = st.session_state.get(ui.Key.GEO_BUILD)
+if built is not None and st.session_state.get(ui.Key.GEOGRAPHY) is not None:
+    names, notes, warnings, summary = built
+    st.success(f"This session uses the geography built from {names}: {ctx.geography.metadata['name']}.")
+    for line in summary + notes:
+        st.write(line)
+    for warning in warnings:
+        st.warning(warning)
+    st.button("Use the shipped geography again", on_click=_shipped_geography)
 ui.credits()

@@ -16,12 +16,13 @@ import shapely
 from mapdata import geo
 from mapdata.boundaries import LICENCE_UNKNOWN, UNIT_COLUMNS, Options, read_boundaries, short_licence
 from mapdata.cli import main
-from mapdata.dataset import join, load_dataset
+from mapdata.dataset import join, load_dataset, rejoin
 from mapdata.errors import GeoDataError
 from mapdata.filters import FilterSpec, filter_events
 from mapdata.join import join_regions
 from mapdata.load import load_events
 from mapdata.names import with_finer_units
+from mapdata.schema import DERIVED_NAMES as DERIVED
 
 DATA = Path(__file__).parent / "data"
 GEO = DATA / "geo"
@@ -314,3 +315,34 @@ def test_the_join_measures_in_the_crs_stored_with_the_geography(tmp_path, monkey
     assert join(events, mercator)["region_match"].item() == "outside"
     monkeypatch.setenv("MAPDATA_METRIC_CRS", "EPSG:32638")  # the setting overrides the stored CRS
     assert mercator.metric_crs == "EPSG:32638" and join(events, mercator)["region_match"].item() == "nearest"
+
+
+def test_a_dataset_rejoined_to_another_geography_equals_a_load_joined_to_it(tmp_path, monkeypatch):
+    """What the app does for a session with uploaded boundaries: the embedded events (joined to the
+    shipped geography) joined again to an uploaded one give the derived columns a fresh load joined
+    to it gives; every source column, coordinate and precision stays as loaded."""
+    monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
+    shipped = load_dataset(ROOT / "data" / "events.csv")
+    uploaded, build = geo.build_uploaded([(p.name, p.read_bytes()) for p in (GEO / "arm_admbnda_adm1_small.geojson",)],
+                                         Options(licence="CC BY-IGO"))
+    assert build.warnings == [] and "single-country geography (Armenia)" in build.notes[0]
+    again = rejoin(shipped, uploaded)
+    fresh = load_dataset(ROOT / "data" / "events.csv", geography=uploaded)
+    assert again.geography is uploaded and again.regions is uploaded.regions
+    derived = [c for c in fresh.events.columns if c in DERIVED]
+    pd.testing.assert_frame_equal(pd.DataFrame(again.events[derived]), pd.DataFrame(fresh.events[derived]))
+    kept = [c for c in shipped.events.columns if c not in DERIVED]
+    pd.testing.assert_frame_equal(pd.DataFrame(again.events[kept]), pd.DataFrame(shipped.events[kept]))
+    assert set(again.events["region_country"]) == {"ARM", ""} and again.events["border_km"].isna().all()
+    assert (again.events["region_id"] != shipped.events["region_id"]).any()
+
+
+def test_an_uploaded_geography_is_deleted_with_its_last_user():
+    import gc
+
+    uploaded, _ = geo.build_uploaded([(p.name, p.read_bytes()) for p in (GEO / "arm_admbnda_adm1_small.geojson",)])
+    folder = uploaded.folder
+    assert (folder / "regions.geojson").is_file() and not (folder.parent / "sources").exists()
+    del uploaded
+    gc.collect()
+    assert not folder.parent.exists()

@@ -76,3 +76,39 @@ def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_serv
             break
         other.wait_for_timeout(500)
     assert len(other_ids) == 224 and not (other_ids & expected), "another visitor never sees the upload"
+
+
+def test_uploaded_boundaries_make_the_map_open_on_that_geography(browser_and_server):
+    """Boundary files uploaded on the Import page: the map opens on the events inside that geography
+    (Armenia alone: the view's centre is in Armenia, not between the two shipped countries), draws
+    every event and credits the uploaded file; the next visitor still gets the shipped geography."""
+    browser, server = browser_and_server
+    boundaries = DATA / "geo" / "arm_admbnda_adm1_small.geojson"
+    page = local_only_context(browser).new_page()
+    page.goto(server.url + "/Import")
+    wait_for_page(page)
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Boundary files")
+    uploader.locator('input[type="file"]').set_input_files(str(boundaries))
+    page.get_by_role("button", name="Build and use this geography").click()
+    page.get_by_text("This session uses the geography built from", exact=False).wait_for(timeout=60_000)
+    page.locator('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]').filter(has_text="Map").click()
+    wait_for_page(page)
+    ids: set[str] = set()
+    for _ in range(60):
+        ids = _incident_ids(page)
+        if len(ids) == 224:
+            break
+        page.wait_for_timeout(500)
+    assert len(ids) == 224
+    frame = page.query_selector(MAP_IFRAME).content_frame()
+    lon, lat = frame.evaluate("() => { const c = window.map.getBounds().getCenter(); return [c.lng, c.lat]; }")
+    assert 43.4 < lon < 46.7 and 38.8 < lat < 41.4, (lon, lat)  # Armenia's extent; the shipped view centres near 47°E
+    attribution = frame.locator(".leaflet-control-attribution").inner_text()
+    assert "HDX COD-AB ARM ADM1" in attribution and "licence unknown" in attribution
+    page.screenshot(path=str(ARTIFACTS / "uploaded-geography.png"))
+
+    other = local_only_context(browser).new_page()
+    other.goto(server.url + "/")
+    wait_for_page(other)
+    other.query_selector(MAP_IFRAME).content_frame().locator(".leaflet-control-attribution").wait_for(timeout=60_000)
+    assert "geoBoundaries" in other.query_selector(MAP_IFRAME).content_frame().locator(".leaflet-control-attribution").inner_text()

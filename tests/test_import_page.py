@@ -184,3 +184,90 @@ def test_the_uploader_and_the_page_text_state_one_size_limit(monkeypatch):
     at = import_page()
     assert at.file_uploader(key="import_file").proto.max_upload_size_mb == 7
     assert any("up to 7 MB." in c.value for c in at.caption)
+
+
+# --- boundary files: the session's own geography ------------------------------------------------
+
+COD_ARMENIA = DATA / "geo" / "arm_admbnda_adm1_small.geojson"
+
+
+def build_geography_on_page(at: AppTest, *files: Path) -> AppTest:
+    at.file_uploader(key="geo_files").set_value([(f.name, f.read_bytes(), "application/octet-stream") for f in files]).run()
+    next(b for b in at.button if b.label == "Build and use this geography").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def boundary_credit(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Boundaries:"))
+
+
+def test_uploaded_boundaries_become_the_sessions_geography(tmp_path):
+    """A COD-AB file of Armenia's provinces: the region filter offers its 11 provinces, the headline
+    counts the events the library joins to Syunik in that geography, the credits and Sources & method
+    name the file with "licence unknown", the build's notes are on the page; then back to the shipped one."""
+    from mapdata.dataset import load_dataset
+    from mapdata.filters import FilterSpec, filter_events
+    from mapdata.geo import build_geography, load_geography
+
+    at = build_geography_on_page(import_page(), COD_ARMENIA)
+    assert any("single-country geography (Armenia)" in m.value for m in at.markdown)
+    assert any("no licence found" in w.value for w in at.warning)
+    regions = at.multiselect(key="f_region")
+    assert [o.split(" (")[0] for o in regions.options] == ["Aragatsotn", "Ararat", "Armavir", "Gegharkunik", "Kotayk", "Lori",
+                                                           "Shirak", "Syunik", "Tavush", "Vayots Dzor", "Yerevan"]
+    assert "HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown" in boundary_credit(at)
+    assert "geoBoundaries" not in boundary_credit(at)
+    regions.set_value(["Syunik"]).run()
+    build_geography([COD_ARMENIA], tmp_path / "armenia")
+    data = load_dataset(ROOT / "data" / "events.csv", geography=load_geography(tmp_path / "armenia"))
+    expected = filter_events(data.events, FilterSpec(regions=("Syunik",)), data.regions)
+    assert 0 < events_metric(at) == len(expected) < 224
+    at.switch_page("pages/4_Sources_and_method.py").run()
+    assert any(c.value.startswith("No border line in this geography: single-country geography (Armenia)") for c in at.caption)
+    assert any("HDX COD-AB ARM ADM1" in m.value for m in at.markdown)
+    assert events_metric(at) == len(expected), "every page works on the session's geography"
+    at.switch_page("pages/5_Import.py").run()
+    next(b for b in at.button if b.label == "Use the shipped geography again").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.multiselect(key="f_region").options) == 90 and events_metric(at) == 224, "region filter cleared"
+    assert "geoBoundaries" in boundary_credit(at)
+    assert len(import_page().multiselect(key="f_region").options) == 90, "another session keeps the shipped geography"
+
+
+def test_an_imported_file_is_joined_to_the_uploaded_geography():
+    """Events imported before the boundary files are joined to them too (merged and alone)."""
+    at = import_page()
+    path = DATA / "events_bad.csv"
+    at.file_uploader(key="import_file").set_value((path.name, path.read_bytes(), "text/csv")).run()
+    next(b for b in at.button if b.label == "Check and import").click().run()
+    build_geography_on_page(at, COD_ARMENIA)
+    assert events_metric(at) == 227
+    at.radio(key="data_source").set_value("upload").run()
+    at.switch_page("pages/3_Data_and_export.py").run()
+    table = next(d.value for d in at.dataframe if "region_name" in d.value.columns)
+    assert len(table) == 3 and set(table["region_country"]) <= {"ARM", ""} and table["border_km"].isna().all()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("broken.geojson", b"not a boundary file", "Cannot read boundary file broken.geojson"),
+    ("points.geojson", b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1},'
+                       b'"geometry":{"type":"Point","coordinates":[45,40]}}]}', "Cannot tell the layout of points.geojson"),
+])
+def test_a_bad_boundary_file_is_one_error_naming_it(name, content, message):
+    at = import_page()
+    at.file_uploader(key="geo_files").set_value([(name, content, "application/geo+json")]).run()
+    next(b for b in at.button if b.label == "Build and use this geography").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(e.value.startswith(message) for e in at.error)
+    assert len(at.multiselect(key="f_region").options) == 90, "the shipped geography stays"
+
+
+def test_too_large_a_boundary_file_is_refused_with_the_limit(monkeypatch):
+    monkeypatch.setenv("MAPDATA_UPLOAD_LIMIT_MB", "1")
+    at = import_page()
+    assert at.file_uploader(key="geo_files").proto.max_upload_size_mb == 1
+    big = COD_ARMENIA.read_bytes() + b" " * (1024 * 1024)
+    at.file_uploader(key="geo_files").set_value([(COD_ARMENIA.name, big, "application/geo+json")]).run()
+    next(b for b in at.button if b.label == "Build and use this geography").click().run()
+    assert any(e.value.startswith(f"{COD_ARMENIA.name} is 1.") and "the limit is 1 MB" in e.value for e in at.error)

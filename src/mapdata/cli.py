@@ -379,17 +379,12 @@ def _geo_build(args: argparse.Namespace) -> int:
     options = Options(name_column=args.name_column, id_column=args.id_column, country=args.country,
                       level=args.level, source=args.source, licence=args.licence)
     build = build_geography(args.files, args.output, options, border_files=args.border, tolerance_km=args.tolerance_km)
-    meta = build.metadata
     for note in build.notes:
         print(note)
     for warning in build.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    levels = "; ".join(f"{iso3} {', '.join(levels)}" for iso3, levels in meta["levels"].items())
-    print(f"regions: {meta['regions']} ({levels})")
-    print(f"countries: {len(meta['countries'])} ({', '.join(c['name'] for c in meta['countries'])})")
-    borders = ", ".join(f"{b['name']} ({b['km']:,} km)" for b in meta["borders"]) or "none (border_km will be empty)"
-    print(f"border lines: {len(meta['borders'])}: {borders}")
-    print(f"metric CRS: {meta['metric_crs']}")
+    for line in build.summary_lines():
+        print(line)
     print(f"wrote {args.output} in {build.seconds:.1f} s; use it with --geo {args.output} or MAPDATA_GEO_DIR={args.output}")
     return 0
 

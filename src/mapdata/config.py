@@ -27,7 +27,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("EVENTS", ROOT / "data" / "events.csv", "Events CSV the app and CLI read by default.", Path),
-    Setting("GEO_DIR", ROOT / "geo", "Geography folder the app and CLI use: regions, countries, border lines, geography.json (built by `mapdata geo build`; the shipped one by `mapdata build-geo`). The CLI's --geo DIR sets it per command.", Path),
+    Setting("GEO_DIR", ROOT / "geo", "Geography folder the app and CLI use: regions, countries, border lines, geography.json (built by `mapdata geo build`; the shipped one by `mapdata build-geo`). The CLI's --geo DIR sets it per command; boundary files uploaded on the Import page replace it for that browser session.", Path),
     Setting(
         "SOURCE_BOUNDARIES",
         ROOT.parent / "shared" / "data" / "boundaries",

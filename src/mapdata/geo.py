@@ -12,7 +12,11 @@ the same sources give the same bytes, so a committed geography can be checked ag
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -110,6 +114,18 @@ class GeoBuild:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    def summary_lines(self) -> list[str]:
+        """What the geography holds, one line each: regions by country and level, countries,
+        border lines (or why ``border_km`` will be empty), metric CRS. The CLI prints them, the
+        Import page shows them."""
+        meta = self.metadata
+        levels = "; ".join(f"{iso3} {', '.join(levels)}" for iso3, levels in meta["levels"].items())
+        borders = ", ".join(f"{b['name']} ({b['km']:,} km)" for b in meta["borders"]) or "none (border_km will be empty)"
+        return [f"regions: {meta['regions']} ({levels})",
+                f"countries: {len(meta['countries'])} ({', '.join(c['name'] for c in meta['countries'])})",
+                f"border lines: {len(meta['borders'])}: {borders}",
+                f"metric CRS: {meta['metric_crs']}"]
+
 
 def build_geography(
     files: Sequence[Path],
@@ -159,6 +175,39 @@ def build_geography(
     build.paths["geography"] = _write_json(build.metadata, out_dir / METADATA)
     build.seconds = time.perf_counter() - started
     return build
+
+
+SIDECARS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+"""Files read beside a shapefile (``.shp``) of the same name, never on their own."""
+
+
+def build_uploaded(files: Sequence[tuple[str, bytes]], options: Options = Options()) -> tuple[Geography, GeoBuild]:
+    """Build a geography from uploaded boundary files (name, bytes), as ``mapdata geo build`` does,
+    in a temporary folder of its own; return it read back, with the build's notes and warnings.
+
+    The files keep their names (a geoBoundaries ``…-metaData.json`` is read beside its file, a
+    shapefile's sidecars beside it). The folder is deleted when the geography is no longer used. A
+    file that cannot be read is one :class:`GeoDataError` naming it as uploaded.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="mapdata-geo-"))
+    sources = folder / "sources"
+    sources.mkdir()
+    paths = []
+    for name, content in files:
+        path = sources / Path(name).name
+        path.write_bytes(content)
+        if path.suffix.lower() not in SIDECARS:
+            paths.append(path)
+    try:
+        build = build_geography(paths, folder / "geo", options)
+        geography = load_geography(folder / "geo")
+    except GeoDataError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise GeoDataError(str(exc).replace(f"{sources}{os.sep}", "")) from None
+    finally:
+        shutil.rmtree(sources, ignore_errors=True)
+    weakref.finalize(geography, shutil.rmtree, folder, True)
+    return geography, build
 
 
 def build_geo(source_dir: Path | None = None, gazetteer: Path | None = None, out_dir: Path | None = None) -> dict[str, Path]:
