@@ -38,7 +38,9 @@ st.markdown(
 takes the nearest region only within a small tolerance (flagged *nearest*), otherwise it is *outside*
 (meetings abroad still count in numbers, timeline and table). `border_km` is the distance to the
 nearest border line of the geography, measured on the WGS84 ellipsoid; the lines are derived from the
-boundary layers where two countries meet (see `geo/README.md`).
+boundary layers where two countries meet (see `geo/README.md`). An event *outside* every region has
+no `border_km`: the geography cannot know the borders near it, so a distance to its own lines would
+not be an honest figure.
 """
 )
 st.caption(describe_borders(meta))

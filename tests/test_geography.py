@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_embedded_events_join_as_before(monkeypatch):
     """Regression: the shipped geography gives the 224 embedded events the joined columns they had
-    before geographies could be built from any boundary files (snapshot taken from main)."""
+    before geographies could be built from any boundary files (snapshot taken from main), but for
+    the border_km of the 9 events outside every region, empty since (see the next test but one)."""
     monkeypatch.setenv("MAPDATA_CACHE_DIR", "off")
     monkeypatch.setenv("MAPDATA_GEO_DIR", str(ROOT / "geo"))
     events = load_dataset(ROOT / "data" / "events.csv").events
@@ -39,7 +40,8 @@ def test_embedded_events_join_as_before(monkeypatch):
     assert len(events) == len(expected) == 224
     for column in expected.columns:
         if column == "border_km":
-            np.testing.assert_array_equal(events[column].to_numpy(dtype=float), expected[column].astype(float).to_numpy())
+            known = expected[column].replace("", "nan").astype(float).to_numpy()  # empty: outside every region
+            np.testing.assert_array_equal(events[column].to_numpy(dtype=float), known)
         else:
             assert events[column].astype(str).tolist() == expected[column].tolist(), column
 
@@ -346,3 +348,30 @@ def test_an_uploaded_geography_is_deleted_with_its_last_user():
     del uploaded
     gc.collect()
     assert not folder.parent.exists()
+
+
+# --- border_km outside the geography ----------------------------------------------------------
+
+_OLD_OUTSIDE_KM = {"AZARM-0010": 1695.347, "AZARM-0013": 1695.347, "AZARM-0031": 503.255, "AZARM-0032": 3271.239,
+                   "AZARM-0083": 3271.239, "AZARM-0084": 1695.347, "AZARM-0086": 3271.239, "AZARM-0090": 2553.509,
+                   "AZARM-0126": 9365.308}
+"""border_km of the embedded events outside every region before it was emptied for them (the
+regression snapshot embedded_joined.csv had these until the change)."""
+
+
+def test_border_km_is_empty_outside_the_geography_and_unchanged_inside():
+    """Before: the embedded events joined to the shipped border with one region covering the whole
+    world (so no event is outside and every one gets the distance the join gave every event before).
+    After: the shipped geography. Outside rows lose their distance; every other row keeps it exactly."""
+    shipped = geo.load_geography(ROOT / "geo")
+    events = load_events(ROOT / "data" / "events.csv").events
+    world = gpd.GeoDataFrame({"region_id": ["WORLD"], "name_en": ["World"], "country_iso3": [""], "admin_level": ["ADM0"]},
+                             geometry=[shapely.box(-180, -90, 180, 90)], crs="EPSG:4326")
+    before = join_regions(events, world, shipped.border, metric_crs=shipped.metric_crs)
+    after = join(events, shipped)
+    assert before["region_match"].eq("inside").all() and before["border_km"].notna().all()
+    outside = after["region_match"].eq("outside").to_numpy()
+    assert dict(zip(before.loc[outside, "event_id"], before.loc[outside, "border_km"])) == _OLD_OUTSIDE_KM
+    assert after.loc[outside, "border_km"].isna().all()
+    np.testing.assert_array_equal(after.loc[~outside, "border_km"].to_numpy(), before.loc[~outside, "border_km"].to_numpy())
+    assert after.loc[~outside, "border_km"].notna().all()

@@ -50,7 +50,7 @@ from .points import number_pairs, shared_points
 FORMAT_VERSION = 3
 """How an entry is stored (files, columns for the points). Bump it when that changes."""
 
-CODE_VERSION = 2
+CODE_VERSION = 3
 """What a stored result means. Bump it whenever loading, validating, geocoding or joining gives
 different events or rejected rows for the same file (a new check, a changed message, another
 derived column): every entry made before is then loaded afresh. Changes that keep the results

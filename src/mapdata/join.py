@@ -8,7 +8,9 @@ sources' polygons overlap, the region of the reported country is preferred. Dist
 computed in the geography's metric CRS (chosen when it was built, the UTM zone of its centre, and
 stored in its geography.json; the ``METRIC_CRS`` setting overrides it) and, for accuracy far from that projection's zone,
 measured on the ellipsoid between the point and its nearest border point. A geography without
-border lines gives an empty (NaN) ``border_km``, never a made-up distance.
+border lines gives an empty (NaN) ``border_km``, never a made-up distance; so does an event
+outside every region: the geography knows no border near it (a Myanmar event is not 5,044 km from
+the Armenia–Azerbaijan line in any useful sense).
 
 Speed: every step runs once per distinct coordinate (real data repeats reference points
 massively), found by hashing the coordinates. Point-in-polygon tests run on prepared polygons
@@ -94,7 +96,7 @@ def join_regions(
         for source, target in _REGION_COLUMNS.items():
             joined[target] = _strings_by_row(slim[source], region)
         joined["region_match"] = pd.array(schema.REGION_MATCHES, dtype="str").take(matches.match[points.of])
-        joined["border_km"] = border_km.result()[points.of]
+        joined["border_km"] = np.where(matches.match == _OUTSIDE, np.nan, border_km.result())[points.of]
     joined["country_mismatch"] = matches.mismatch.ravel()[pick]
     return joined
 

@@ -102,7 +102,7 @@ DERIVED_COLUMNS: tuple[Column, ...] = (
     Column("region_country", "str", "ISO3 code of the country of the joined region (boundary layer's country).", derived=True),
     Column("region_level", "str", "Administrative level of the joined region (ADM1 province, ADM2 district).", derived=True),
     Column("region_match", "str", "How the region was found: inside (point in polygon), nearest (within the tolerance of a region) or outside.", derived=True),
-    Column("border_km", "float", "Distance from the point to the nearest border line of the geography (the land borders between its countries, and lines added with --border), in km on the WGS84 ellipsoid; empty when the geography has no border line.", derived=True),
+    Column("border_km", "float", "Distance from the point to the nearest border line of the geography (the land borders between its countries, and lines added with --border), in km on the WGS84 ellipsoid; empty when the geography has no border line, and for an event outside every region of the geography (its region_match is outside: the geography knows no border near it).", derived=True),
     Column("country_mismatch", "bool", "True when the point lies in a region of another country than the one the sources gave (including where the two countries' boundary sources overlap): a flag to check, not an error to fix.", derived=True),
 )
 
