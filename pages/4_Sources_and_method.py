@@ -51,8 +51,8 @@ st.caption("Events whose point lies in a region of another country than the one 
 st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Licences and attribution")
-st.markdown(f"{credits.boundaries(meta)}. {credits.SHARE_ALIKE} "
-            f"Imports are geocoded offline with a sourced border gazetteer (see geo/README.md) and {credits.GEONAMES}.")
+gazetteer = "a sourced border gazetteer (see geo/README.md) and " if ctx.geography.gazetteer.is_file() else ""
+st.markdown(f"{credits.boundaries(meta)}. {credits.SHARE_ALIKE} Imports are geocoded offline with {gazetteer}{credits.GEONAMES}.")
 st.subheader("Data dictionary")
 st.dataframe(schema.data_dictionary(), hide_index=True, width="stretch")
 st.subheader("How to cite")
