@@ -46,8 +46,10 @@ def test_uploaded_events_appear_on_the_map_of_that_session_only(browser_and_serv
     mine = local_only_context(browser).new_page()
     mine.goto(server.url + "/Import")
     wait_for_page(mine)
+    mine.wait_for_function("() => document.querySelectorAll('[data-testid=\"stFileUploaderDropzoneInstructions\"]').length >= 3",
+                           timeout=60_000)  # events, gazetteers, boundary files (the page may still be drawing)
     limits = mine.locator('[data-testid="stFileUploaderDropzoneInstructions"]').all_inner_texts()
-    assert limits and all("50MB per file" in text for text in limits), limits  # every uploader: the one setting
+    assert len(limits) == 3 and all("50MB per file" in text for text in limits), limits  # every uploader: the one setting
     mine.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(UPLOAD))
     mine.get_by_role("button", name="Check and import").click()
     mine.get_by_text(f"Report for {UPLOAD.name}").wait_for(timeout=60_000)
