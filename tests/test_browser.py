@@ -164,6 +164,20 @@ def test_the_map_frame_lets_the_reader_zoom(page, server, count, colours):
     assert viewports and not [v for v in viewports if "user-scalable=no" in v or "maximum-scale=1" in v], viewports
 
 
+def test_the_credit_leaves_the_scale_bar_and_the_legend_visible(page, server, count, colours):
+    open_page(page, server)
+    wait_for_incidents(page, count(), colours)
+    boxes = map_frame(page).evaluate("""() => Object.fromEntries(['.leaflet-control-attribution', '.leaflet-control-scale',
+        '.leaflet-bottom.leaflet-left .leaflet-control:not(.leaflet-control-scale)'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [s, [r.left, r.top, r.right, r.bottom]];
+        }))""")
+    credit = boxes.pop(".leaflet-control-attribution")
+    overlapping = [s for s, (left, top, right, bottom) in boxes.items()
+                   if left < credit[2] and credit[0] < right and top < credit[3] and credit[1] < bottom]
+    assert credit[2] - credit[0] > 100 and not overlapping, boxes | {"credit": credit}
+
+
 def test_date_slider_by_keyboard_filters_the_map(page, server, count, colours):
     open_page(page, server)
     wait_for_incidents(page, count(), colours)

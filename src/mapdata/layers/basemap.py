@@ -40,6 +40,7 @@ def base_map(bounds: Sequence[float], tiles: bool = False, countries: gpd.GeoDat
     m.get_root().header.add_child(Element(
         f"<style>.leaflet-container {{ background: {sym.BACKGROUND}; }}"
         f" .leaflet-container:focus-visible {{ outline: 3px solid {sym.FOCUS_OUTLINE}; outline-offset: -3px; }}"
+        f" .leaflet-control-attribution {{ max-width: {sym.CREDIT_MAX_WIDTH}; }}"
         " @media (prefers-reduced-motion: reduce) { .leaflet-container * { transition: none !important;"
         " animation: none !important; } }</style>"))
     Attribution(credits.boundaries_html(geo_meta)).add_to(m)

@@ -82,6 +82,8 @@ AREA_STYLE: dict[str, float | str | bool] = {"color": "#1A1A1A", "weight": 2, "o
 BACKGROUND = "#F4F2EC"
 FOCUS_OUTLINE = "#1A5FB4"
 """Outline of the map while it has keyboard focus (the page's own focus ring has the same colour)."""
+CREDIT_MAX_WIDTH = "58%"
+"""The boundary credit wraps in the map's bottom-right corner, leaving the scale bar and the legends of the left one visible."""
 LEGEND_GREY = "#555555"
 """Colour of the legend's symbols that explain size and precision rather than type."""
 
