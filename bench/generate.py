@@ -1,6 +1,7 @@
 """Synthetic events over the real regions (geo/regions.geojson), for the benchmark only.
 
     python bench/generate.py 10000 100000 1000000      # writes bench/out/events_<n>.csv
+    python bench/generate.py --long-text 1000000       # bench/out/events_<n>_long.csv: notes like real ones
 
 Ids are ``SYN-<n>-<i>``; every row says it is synthetic in ``source`` and ``notes``. The files
 go to bench/out/ (git-ignored), never into data/. The mix follows the embedded data, where
@@ -10,7 +11,9 @@ reference points repeat massively:
 * 35 % precision 2 (near a named place): one of 2,000 synthetic "places" inside the regions;
 * 25 % precision 1 (exact): a distinct random point inside a region.
 
-Rows average about 460 bytes (the embedded rows about 890: longer notes and sources).
+Rows average about 460 bytes (the embedded rows about 890: longer notes and sources). With
+``--long-text`` every note is 3 to 9 sentences drawn from 5,000 made of random words (so the text
+repeats far less), and rows average about 890 bytes, as the embedded ones do.
 """
 
 from __future__ import annotations
@@ -40,13 +43,33 @@ _ACTORS = ("Military Forces of Azerbaijan", "Military Forces of Armenia", "State
 _COUNTRY = {"AZE": "Azerbaijan", "ARM": "Armenia"}
 
 
-def path_for(n: int) -> Path:
-    return OUT / f"events_{n}.csv"
+_WORDS = ("shelling reported near the village positions forces border checkpoint artillery drone strike "
+          "residents said according to ministry statement claimed denied civilians wounded killed houses "
+          "damaged road bridge hill line contact sector morning evening overnight night local sources "
+          "observers mission confirmed unconfirmed video footage published later earlier clashes fire "
+          "small arms mortar rounds landed field school farm livestock power cut water supply repairs").split()
+_SENTENCES = 5_000
 
 
-def generate(n: int, seed: int = SEED, first: int = 1, total: int | None = None) -> pd.DataFrame:
+def path_for(n: int, long_text: bool = False) -> Path:
+    return OUT / (f"events_{n}_long.csv" if long_text else f"events_{n}.csv")
+
+
+def _long_notes(rng: np.random.Generator, n: int) -> list[str]:
+    """A note per event: 3 to 9 sentences from a pool of random-word sentences."""
+    words = np.array(_WORDS, dtype=object)
+    pool = [" ".join(words[rng.integers(0, len(words), size=rng.integers(6, 16))]).capitalize() + "."
+            for _ in range(_SENTENCES)]
+    pool = np.array(pool, dtype=object)
+    counts = rng.integers(3, 10, size=n)
+    picks = pool[rng.integers(0, _SENTENCES, size=int(counts.sum()))]
+    ends = np.cumsum(counts)
+    return ["SYNTHETIC. " + " ".join(picks[end - count:end]) for end, count in zip(ends, counts)]
+
+
+def generate(n: int, seed: int = SEED, first: int = 1, total: int | None = None, long_text: bool = False) -> pd.DataFrame:
     """``n`` synthetic events in the mapdata schema (all columns as text, as in a CSV), numbered from
-    ``first`` as part of a file of ``total`` events (default ``n``)."""
+    ``first`` as part of a file of ``total`` events (default ``n``); ``long_text``: long, varied notes."""
     rng = np.random.default_rng(seed)
     regions = load_regions().reset_index(drop=True)
     precision = rng.choice([3, 2, 1], size=n, p=[0.40, 0.35, 0.25])
@@ -99,7 +122,7 @@ def generate(n: int, seed: int = SEED, first: int = 1, total: int | None = None)
         "fatalities_note": np.where(fatalities == "", "", "Synthetic figure for the benchmark."),
         "source": "Synthetic benchmark data (bench/generate.py)",
         "source_url": np.char.add("https://example.org/synthetic/", ids),
-        "notes": "SYNTHETIC: generated for the performance benchmark; not a real incident.",
+        "notes": _long_notes(rng, n) if long_text else "SYNTHETIC: generated for the performance benchmark; not a real incident.",
         "coord_source": np.where(p3, "region reference point (synthetic)", "synthetic point inside the region"),
     })
 
@@ -129,15 +152,15 @@ def _contains(geoms, which, x, y) -> np.ndarray:
     return ok
 
 
-def write(n: int) -> Path:
+def write(n: int, long_text: bool = False) -> Path:
     """Write the file; above :data:`BLOCK` events in blocks (each with its own seed), so memory
     stays that of one block (files up to one block are the same as before blocks existed)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    path = path_for(n)
+    path = path_for(n, long_text)
     with pa.OSFile(str(path), "wb") as sink:
         writer = None
         for number, first in enumerate(range(1, n + 1, BLOCK)):
-            frame = generate(min(BLOCK, n - first + 1), SEED + number, first, n)
+            frame = generate(min(BLOCK, n - first + 1), SEED + number, first, n, long_text)
             table = pa.Table.from_pandas(frame, preserve_index=False)
             writer = writer or pacsv.CSVWriter(sink, table.schema)
             writer.write_table(table)
@@ -145,17 +168,19 @@ def write(n: int) -> Path:
     return path
 
 
-def ensure(n: int) -> Path:
+def ensure(n: int, long_text: bool = False) -> Path:
     """The synthetic file for ``n`` events, generated if missing."""
-    path = path_for(n)
-    return path if path.exists() else write(n)
+    path = path_for(n, long_text)
+    return path if path.exists() else write(n, long_text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
-    for n in parser.parse_args().sizes:
-        path = write(n)
+    parser.add_argument("--long-text", action="store_true", help="long, varied notes (rows of ~890 bytes)")
+    args = parser.parse_args()
+    for n in args.sizes:
+        path = write(n, args.long_text)
         print(f"{path}: {n:,} events, {path.stat().st_size / 1e6:.1f} MB")
 
 

@@ -92,6 +92,13 @@ def stored_key(path: Path, geo_dir: Path | None = None) -> str | None:
     return key(path, geo_dir=geo_dir)
 
 
+def has_entry(path: Path) -> bool:
+    """Whether the cache holds an entry for ``path`` as it is now (hashing it only when an entry
+    from a file of its size exists)."""
+    cache_key = stored_key(path)
+    return cache_key is not None and (folder() / cache_key).with_suffix(_EVENTS).exists()
+
+
 @dataclass(frozen=True)
 class Signature:
     """Size, modification time and inode of a file: while they are unchanged, so is the file."""

@@ -25,6 +25,7 @@ from .names import country_iso3
 from .load import load_events
 from .rejections import grouped_lines
 from .store.manifest import is_store
+from .stream import NotStreamable, export_stream
 
 EXIT_ERROR = 2
 EXIT_NOTHING_ACCEPTED = 1
@@ -296,17 +297,48 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     if args.events is not None and is_store(args.events):
         return _export_store(args)
-    data = _load(args.events, args)
     spec = _filter_spec(args)
+    path = Path(args.events if args.events is not None else config.get("EVENTS"))
+    if _streams(path, args):
+        try:
+            return _export_streamed(path, spec, args)
+        except NotStreamable as exc:
+            print(f"mapdata: note: {exc}; loading the file whole", file=sys.stderr)
+    data = _load(args.events, args)
     selected = filter_events(data.events, spec, data.regions)
     args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name,
                                          geo_meta=data.geography.metadata))
-    if not len(selected):
-        print(f"mapdata: warning: the filter ({spec.describe()}) keeps none of the {len(data.events)} events; "
-              f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
-    skipped = f"; {data.rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(data.rejected) else ""
-    print(f"wrote {len(selected)} of {len(data.events)} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
+    _report_export(args, spec, len(selected), len(data.events), data.rejected)
     return 0
+
+
+def _streams(path: Path, args: argparse.Namespace) -> bool:
+    """Whether to export ``path`` chunk by chunk: a file larger than the STREAM_MB setting that
+    the cache holds no entry for (a cached file loads faster whole; smaller files are loaded
+    whole and cached, so that the next export reads the cache)."""
+    if not path.is_file() or path.stat().st_size <= config.get("STREAM_MB") * (1 << 20):
+        return False
+    plain = args.format_in == ("auto", None) and args.date_format is None and args.sheet is None and not args.gazetteer
+    return not (plain and cache.has_entry(path))
+
+
+def _export_streamed(path: Path, spec: FilterSpec, args: argparse.Namespace) -> int:
+    """``export`` of a large file read chunk by chunk (:func:`mapdata.stream.export_stream`)."""
+    fmt, mapping = args.format_in
+    done = export_stream(path, args.output, args.format, spec, chunk_mb=config.get("STREAM_CHUNK_MB"),
+                         input_format=fmt, mapping=mapping, date_format=args.date_format, sheet=args.sheet,
+                         gazetteers=_gazetteers(args.gazetteer))
+    _report_export(args, spec, done.selected, done.events, done.rejected)
+    return 0
+
+
+def _report_export(args: argparse.Namespace, spec: FilterSpec, selected: int, events: int, rejected) -> None:
+    """What an export wrote, on stderr: the count, an empty selection said, invalid rows skipped."""
+    if not selected:
+        print(f"mapdata: warning: the filter ({spec.describe()}) keeps none of the {events} events; "
+              f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
+    skipped = f"; {rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(rejected) else ""
+    print(f"wrote {selected} of {events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
 
 
 def _export_store(args: argparse.Namespace) -> int:

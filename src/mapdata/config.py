@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_LIMIT_MB", 50, "Largest file the Import page accepts, in MB (its text and its uploader both say it; at most Streamlit's server.maxUploadSize, 200).", int),
     Setting("MAX_UNZIPPED_MB", 4000, "Largest table a .zip may unpack to, in MB; a bigger member (a zip bomb, or a file to unzip first) is refused before it is read.", int),
     Setting("MAX_ROWS", 5_000_000, "Largest number of data rows a file may have; more is refused with a message.", int),
+    Setting("STREAM_MB", 256, "`mapdata export` reads an events file larger than this (MB) that has no cache entry chunk by chunk, in bounded memory, instead of loading it whole (and caching it); 0 streams every file without an entry.", float),
+    Setting("STREAM_CHUNK_MB", 64, "Bytes of the file each step of a streamed export reads at once (MB): its memory follows this, not the file's size.", float),
     Setting("MAX_FIELD_CHARS", 100_000, "Longer text cells are rejected as not an event record.", int),
     Setting("ASSETS_DIR", ROOT / "static" / "vendor", "Where `mapdata.assets.fetch_assets()` puts the Leaflet JS/CSS (git-ignored; Streamlit serves `static/`).", Path),
     Setting("ASSETS_URL", "/app/static/vendor", "URL prefix under which the browser loads ASSETS_DIR (Streamlit static serving; absolute, because the map runs in a component iframe).", str),

@@ -2,19 +2,21 @@
 
 :data:`FORMATS` is the registry of export formats (name, label, suffix, MIME type, writer): the
 command line's ``--format`` choices and the Data & export page's downloads are read from it.
-Adding an export format: a writer function plus its entry in :data:`FORMATS`. The CLI and the
-app call the same functions, so the same filter gives the same file.
+Adding an export format: a writer function, a chunk writer (the same file written a piece at a
+time, for :mod:`mapdata.stream`) and its entry in :data:`FORMATS`. The CLI and the app call the
+same functions, so the same filter gives the same file.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -28,16 +30,34 @@ Writer = Callable[[gpd.GeoDataFrame, FilterSpec | None, datetime | None, str, di
 """(events, filter, generation time, events file name, geography metadata) → the file's bytes."""
 
 
+class ChunkWriter(Protocol):
+    """Writes one export file from pieces of the selection, in order: the file equals what the
+    format's :data:`Writer` makes of all the pieces together."""
+
+    def add(self, events: gpd.GeoDataFrame) -> None:
+        """Append the next events (the first call's columns are every call's columns)."""
+
+    def close(self) -> None:
+        """Finish the file (an empty selection gives a valid, empty file)."""
+
+
+ChunkWriterFactory = Callable[[Path, "FilterSpec | None", "datetime | None", str, "dict | None"], ChunkWriter]
+"""(path, filter, generation time, events file name, geography metadata) → a :class:`ChunkWriter`
+writing ``path``."""
+
+
 @dataclass(frozen=True)
 class ExportFormat:
     """One export format: its name (``--format``), a label for the download button, the file
-    suffix, the MIME type, and the writer that makes the file's bytes."""
+    suffix, the MIME type, the writer that makes the file's bytes, and the chunk writer that
+    writes the same file piece by piece."""
 
     name: str
     label: str
     suffix: str
     mime: str
     write: Writer
+    chunks: ChunkWriterFactory
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,17 +75,23 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
              source_name: str = "", geo_meta: dict | None = None) -> dict:
     """The top-level description of an export: filters, count, time, sources and licences (those
     of the geography whose metadata is ``geo_meta``; default the ``GEO_DIR`` setting's)."""
+    return _metadata(len(events), _uses_geonames(events), spec, generated, source_name, geo_meta)
+
+
+def _metadata(count: int, geonames: bool, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+              geo_meta: dict | None) -> dict:
+    """:func:`metadata` from the count and whether a coordinate came from GeoNames."""
     spec = spec or FilterSpec()
     return {
         "title": "Conflict incidents (mapdata export)",
         "generated": (generated or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-        "count": int(len(events)),
+        "count": int(count),
         "filters": spec.to_query(),
         "filters_text": spec.describe(),
         **({"area": area_geojson(spec.area)} if spec.area else {}),
         "events_file": source_name,
         "sources": "Each feature names its own source and source_url; fatality figures say who claimed them.",
-        "licences": [credits.boundaries(geo_meta)] + ([credits.GEONAMES] if _uses_geonames(events) else []),
+        "licences": [credits.boundaries(geo_meta)] + ([credits.GEONAMES] if geonames else []),
         "geo_precision": {str(k): v for k, v in schema.GEO_PRECISION_LABELS.items()},
         "caveats": "Summed fatalities undercount multi-site episodes whose per-site figures are unknown; "
                    "precision-3 points are reference points, not incident sites.",
@@ -75,28 +101,41 @@ def metadata(events: pd.DataFrame, spec: FilterSpec | None = None, generated: da
 def to_geojson(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
                source_name: str = "", geo_meta: dict | None = None) -> str:
     """RFC 7946 FeatureCollection of Points (lon, lat; 6 decimals) with all columns and metadata."""
+    head, tail = _collection(metadata(events, spec, generated, source_name, geo_meta))
+    return head + _features(events) + tail
+
+
+def _collection(meta: dict) -> tuple[str, str]:
+    """The FeatureCollection's text before and after its features (``json.dumps`` of the whole)."""
+    empty = json.dumps({"type": "FeatureCollection", "metadata": meta, "features": []}, ensure_ascii=False, allow_nan=False)
+    return empty[:-2], empty[-2:]
+
+
+def _features(events: pd.DataFrame, first: int = 0) -> str:
+    """The events as GeoJSON Features separated as ``json.dumps`` separates list items (``first``:
+    the position of the first event in the whole export, its id when it has no event_id)."""
     columns = export_columns(events)
     props = _plain_columns(events, columns)
     lon = np.round(events["longitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
     lat = np.round(events["latitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
     features = [
-        {"type": "Feature", "id": props["event_id"][i] if "event_id" in props else i,
+        {"type": "Feature", "id": props["event_id"][i] if "event_id" in props else first + i,
          "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
          "properties": {c: props[c][i] for c in columns}}
         for i in range(len(events))
     ]
-    collection = {"type": "FeatureCollection", "metadata": metadata(events, spec, generated, source_name, geo_meta), "features": features}
-    return json.dumps(collection, ensure_ascii=False, allow_nan=False)
+    return json.dumps(features, ensure_ascii=False, allow_nan=False)[1:-1]
 
 
-def to_csv(events: pd.DataFrame) -> str:
-    """CSV of all columns; text cells that a spreadsheet would run as a formula are neutralised."""
+def to_csv(events: pd.DataFrame, header: bool = True) -> str:
+    """CSV of all columns; text cells that a spreadsheet would run as a formula are neutralised.
+    Without ``header``, the rows only (the next piece of a file being written)."""
     columns = export_columns(events)
     frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in _plain_columns(events, columns).items()}, columns=columns)
     for col in columns:
         if schema.COLUMN_NAMES.count(col) == 0 or schema.column(col).kind == "str":
             frame[col] = neutralise_formulas(frame[col])
-    return frame.to_csv(index=False, lineterminator="\n")
+    return frame.to_csv(index=False, lineterminator="\n", header=header)
 
 
 def rejected_csv(rejected: pd.DataFrame) -> bytes:
@@ -114,14 +153,19 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 _DATE_COLUMNS = tuple(c.name for c in schema.COLUMNS if c.kind == "date")
 
 
-def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None, geo_meta: dict | None = None) -> Path:
+def to_gpkg(events: gpd.GeoDataFrame, path: str | Path, spec: FilterSpec | None = None, geo_meta: dict | None = None,
+            append: bool = False) -> Path:
     """Write a GeoPackage with one layer ``events`` (EPSG:4326) to ``path``; its description
-    credits the geography whose metadata is ``geo_meta`` (default the ``GEO_DIR`` setting's)."""
+    credits the geography whose metadata is ``geo_meta`` (default the ``GEO_DIR`` setting's).
+    With ``append``, add the events to the layer a first call wrote."""
     path = Path(path)
     frame = gpd.GeoDataFrame(events[export_columns(events)].copy(), geometry=events.geometry.to_numpy(), crs=schema.CRS)
     for col in _DATE_COLUMNS:
         if col in frame:  # ISO text, as in the other exports (an empty end date stays null)
             frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    if append:
+        frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", mode="a")
+        return path
     description = f"mapdata export; filters: {(spec or FilterSpec()).describe()}. {credits.boundaries(geo_meta)}"
     frame.to_file(path, driver="GPKG", layer="events", engine="pyogrio", layer_options={"DESCRIPTION": description})
     return path
@@ -143,10 +187,74 @@ def _gpkg_bytes(events: gpd.GeoDataFrame, spec: FilterSpec | None, generated: da
         return to_gpkg(events, Path(tmp) / "events.gpkg", spec, geo_meta).read_bytes()
 
 
+class _GeoJsonChunks:
+    """GeoJSON whose metadata (count, licences) is known at the end: the features go to an
+    anonymous temporary file first, then the collection is written around them."""
+
+    def __init__(self, path: Path, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+                 geo_meta: dict | None) -> None:
+        self.path, self.spec, self.generated, self.source_name, self.geo_meta = path, spec, generated, source_name, geo_meta
+        self.features = tempfile.TemporaryFile("w+", encoding="utf-8", dir=path.parent)
+        self.count, self.geonames = 0, False
+
+    def add(self, events: gpd.GeoDataFrame) -> None:
+        if len(events):
+            self.features.write((", " if self.count else "") + _features(events, self.count))
+            self.count += len(events)
+            self.geonames = self.geonames or _uses_geonames(events)
+
+    def close(self) -> None:
+        head, tail = _collection(_metadata(self.count, self.geonames, self.spec, self.generated, self.source_name, self.geo_meta))
+        with self.features, self.path.open("w", encoding="utf-8") as out:
+            self.features.seek(0)
+            out.write(head)
+            shutil.copyfileobj(self.features, out, 1 << 22)
+            out.write(tail)
+
+
+class _CsvChunks:
+    """CSV: the header with the first piece, rows after."""
+
+    def __init__(self, path: Path, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+                 geo_meta: dict | None) -> None:
+        self.out = path.open("w", encoding="utf-8", newline="")
+        self.header = True
+
+    def add(self, events: gpd.GeoDataFrame) -> None:
+        if len(events) or self.header:
+            self.out.write(to_csv(events, header=self.header))
+            self.header = False
+
+    def close(self) -> None:
+        self.out.close()
+
+
+class _GpkgChunks:
+    """GeoPackage: the layer is made with the first events (so that its geometry type is known:
+    Point) and appended to after; a selection without events writes the empty layer at the end."""
+
+    def __init__(self, path: Path, spec: FilterSpec | None, generated: datetime | None, source_name: str,
+                 geo_meta: dict | None) -> None:
+        self.path, self.spec, self.geo_meta = path, spec, geo_meta
+        self.made = False
+        self.empty: gpd.GeoDataFrame | None = None
+
+    def add(self, events: gpd.GeoDataFrame) -> None:
+        if len(events):
+            to_gpkg(events, self.path, self.spec, self.geo_meta, append=self.made)
+            self.made = True
+        elif self.empty is None:
+            self.empty = events
+
+    def close(self) -> None:
+        if not self.made and self.empty is not None:
+            to_gpkg(self.empty, self.path, self.spec, self.geo_meta)
+
+
 FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
-    ExportFormat("geojson", "GeoJSON (RFC 7946)", ".geojson", "application/geo+json", _geojson_bytes),
-    ExportFormat("csv", "CSV (safe for spreadsheets)", ".csv", "text/csv", _csv_bytes),
-    ExportFormat("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", _gpkg_bytes),
+    ExportFormat("geojson", "GeoJSON (RFC 7946)", ".geojson", "application/geo+json", _geojson_bytes, _GeoJsonChunks),
+    ExportFormat("csv", "CSV (safe for spreadsheets)", ".csv", "text/csv", _csv_bytes, _CsvChunks),
+    ExportFormat("gpkg", "GeoPackage", ".gpkg", "application/geopackage+sqlite3", _gpkg_bytes, _GpkgChunks),
 )}
 """Every export format by name, in the order the app offers them."""
 

@@ -253,18 +253,29 @@ def _sql_in(column: str, values: Iterable[object]) -> Condition:
 
 
 def _sql_regions(value: tuple[str, ...], ctx: SqlContext) -> list[Condition]:
-    """The region ids, and (for pruning) the chosen regions' bounding box widened by the margin:
-    a point matched to a region as "nearest" lies outside its polygon, within the margin."""
+    """The region ids, and (for pruning) the chosen regions' bounding box widened by the margin."""
     ids = with_finer_units(resolve_regions(value, ctx.regions), ctx.regions)
     conditions = [_sql_in("region_id", ids)]
-    chosen = ctx.regions[ctx.regions["region_id"].isin(ids)]
-    if ctx.bbox_margin_km is not None and len(chosen):
-        minx, miny, maxx, maxy = chosen.total_bounds
-        dy = ctx.bbox_margin_km / _KM_PER_DEGREE
-        dx = dy / max(math.cos(math.radians(min(max(abs(miny), abs(maxy)) + dy, 89.0))), 0.01)
-        conditions.append(("bbox.xmax >= ? AND bbox.xmin <= ? AND bbox.ymax >= ? AND bbox.ymin <= ?",
-                           [minx - dx, maxx + dx, miny - dy, maxy + dy]))
+    box = region_box(value, ctx.regions, ctx.bbox_margin_km) if ctx.bbox_margin_km is not None else None
+    if box is not None:
+        minx, miny, maxx, maxy = box
+        conditions.append(("bbox.xmax >= ? AND bbox.xmin <= ? AND bbox.ymax >= ? AND bbox.ymin <= ?", [minx, maxx, miny, maxy]))
     return conditions
+
+
+def region_box(names: tuple[str, ...], regions: pd.DataFrame, margin_km: float) -> tuple[float, float, float, float] | None:
+    """The bounding box (min lon, min lat, max lon, max lat) of the named regions and the finer
+    units inside them, widened by ``margin_km``: every event the region filter can keep lies in
+    it, since a point matched to a region as "nearest" lies outside its polygon within the
+    nearest-region tolerance. None when the names select no polygon."""
+    ids = with_finer_units(resolve_regions(names, regions), regions)
+    chosen = regions[regions["region_id"].isin(ids)]
+    if not len(chosen):
+        return None
+    minx, miny, maxx, maxy = chosen.total_bounds
+    dy = margin_km / _KM_PER_DEGREE
+    dx = dy / max(math.cos(math.radians(min(max(abs(miny), abs(maxy)) + dy, 89.0))), 0.01)
+    return minx - dx, miny - dy, maxx + dx, maxy + dy
 
 
 def _sql_area(value: tuple[tuple[float, float], ...], ctx: SqlContext) -> list[Condition]:

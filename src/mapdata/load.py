@@ -38,11 +38,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Loaded:
-    """What :func:`load_events` returns: the valid events, the rejected rows and the import report."""
+    """What :func:`load_events` returns: the valid events, the rejected rows and the import report;
+    for checks across the chunks of one file (:mod:`mapdata.stream`), the event id of every row
+    the validator saw, accepted or not (indexed by row number), and each date column's form."""
 
     events: gpd.GeoDataFrame
     rejected: pd.DataFrame
     report: ImportReport = field(compare=False)
+    ids: pd.Series = field(default_factory=lambda: pd.Series(dtype="str"), compare=False, repr=False)
+    date_forms: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapping: dict | str | PathLike | None = None,
@@ -81,7 +85,7 @@ def load_events(source: Source, name: str | None = None, fmt: str = "auto", mapp
         rejected=bad_rows, geocoded=int(frame["geocoded"].ne("").sum()) if "geocoded" in frame else 0,
         geocoding=geocoding, encoding=text.encoding, dates=date_forms["event_date"], notes=text.notes,
     )
-    return Loaded(_to_geodataframe(good), rejected, report)
+    return Loaded(_to_geodataframe(good), rejected, report, frame["event_id"].set_axis(frame.index + 2), date_forms)
 
 
 def _read_dates(frame: pd.DataFrame, date_format: str | None, label: str) -> tuple[pd.DataFrame, dict[str, str]]:

@@ -30,7 +30,8 @@ from . import config, schema
 from .dates import ISO_DATE, ISO_DATETIME, NO_DATES
 from .read import TEXT, cell_bytes, outside_printable
 
-_MAX_VALUE_CHARS = 200
+MAX_VALUE_CHARS = 200
+"""A raw value is quoted in a rejected row up to this many characters."""
 _MAX_COUNT = 2**53
 """Largest fatalities figure accepted: above it (or infinite) a number cannot be a count stored exactly."""
 _URL_PLAIN = r"^[Hh][Tt][Tt][Pp][Ss]?://[!-~]+$"
@@ -343,7 +344,7 @@ def rejected_table(problems: list[dict], frame: pd.DataFrame, label: str) -> pd.
             parts.append(pd.DataFrame({
                 "row": np.asarray(index) + 2,
                 "column": column,
-                "value": pd.Series(values, index=index).astype(str).str.slice(0, _MAX_VALUE_CHARS).to_numpy(),
+                "value": pd.Series(values, index=index).astype(str).str.slice(0, MAX_VALUE_CHARS).to_numpy(),
                 "reason": batch["reason"],
             }))
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -55,18 +56,45 @@ class Scan:
     chunks: tuple[Chunk, ...]
 
 
-def scan(path: str | Path, chunk_bytes: int) -> Scan:
-    """Hash ``path`` and cut it into chunks of about ``chunk_bytes`` (one pass over the file)."""
+def scan(path: str | Path, chunk_bytes: int, hashed: bool = True) -> Scan:
+    """Hash ``path`` and cut it into chunks of about ``chunk_bytes`` (one pass over the file);
+    without ``hashed``, cut only (the scan's sha256 is then empty)."""
     path = str(path)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if hashed else None
     cutter = _Cutter(chunk_bytes)
     size = 0
     with open(path, "rb") as handle:
         while block := handle.read(_BLOCK):
-            digest.update(block)
+            if digest:
+                digest.update(block)
             cutter.feed(np.frombuffer(block, dtype=np.uint8), size)
             size += len(block)
-    return Scan(path, size, digest.hexdigest(), cutter.chunks(path, size))
+    return Scan(path, size, digest.hexdigest() if digest else "", cutter.chunks(path, size))
+
+
+class Uncuttable(Exception):
+    """:func:`cut` found, after giving chunks, that the file is one :func:`scan` reads whole."""
+
+
+def cut(path: str | Path, chunk_bytes: int) -> Iterator[Chunk]:
+    """The chunks :func:`scan` makes of ``path`` (without hashing it), each given as soon as the
+    pass over the file has found its end, so that a chunk can be read while the rest is cut.
+    Raises :class:`Uncuttable` when the file turns out to be one read whole after chunks were
+    given (a blank line, a NUL byte or an unbalanced quote further on)."""
+    path = str(path)
+    cutter = _Cutter(chunk_bytes)
+    size, given = 0, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            cutter.feed(np.frombuffer(block, dtype=np.uint8), size)
+            size += len(block)
+            settled = cutter.settled(path)
+            yield from settled[given:]
+            given = max(given, len(settled))
+    found = cutter.chunks(path, size)
+    if found[0].whole and given:
+        raise Uncuttable(f"{path}: cannot be cut into chunks (blank line, NUL byte or unbalanced quote)")
+    yield from found[given:]
 
 
 class _Cutter:
@@ -127,6 +155,16 @@ class _Cutter:
         whole = (Chunk(path, 0, size, 0, 2, whole=True),)
         if self.uncuttable or self.quotes % 2 or self.header_end is None or not self.cuts:
             return whole
+        return self._between(path, size)
+
+    def settled(self, path: str) -> tuple[Chunk, ...]:
+        """The chunks ending at a cut found so far: final unless the rest of the file proves it
+        uncuttable (cuts are only added)."""
+        if self.uncuttable or self.header_end is None or not self.cuts:
+            return ()
+        return self._between(path, self.cuts[-1][0])
+
+    def _between(self, path: str, size: int) -> tuple[Chunk, ...]:
         cuts = [(self.header_end, 0)] + [(offset, records) for offset, records in self.cuts if offset < size] + [(size, None)]
         return tuple(Chunk(path, start, end, self.header_end, records + 2)
                      for (start, records), (end, _) in zip(cuts, cuts[1:]) if end > start)

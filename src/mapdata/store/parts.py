@@ -20,7 +20,7 @@ import pandas as pd
 from ..gazetteers import UserGazetteer, read_gazetteer
 from ..dataset import join
 from ..geo import load_geography
-from ..load import load_events
+from ..load import Loaded, load_events
 from ..validate import DUPLICATE_ID, duplicate_id_first_row, duplicate_id_reason
 from .chunks import Chunk
 
@@ -84,8 +84,7 @@ def run(job: Job) -> Done:
                          sheet=job.sheet, gazetteers=[_gazetteer(g) for g in job.gazetteers], geography=geography)
     shift = job.chunk.first_row - 2
     rows = loaded.report.rows
-    bad = pd.unique(loaded.rejected["row"].astype("int64"))
-    accepted = np.setdiff1d(np.arange(2, rows + 2, dtype="int64"), bad) + shift
+    accepted = accepted_rows(loaded, shift)
     events = join(loaded.events, geography)
     events["source_seq"] = np.int32(job.seq)
     events["source_row"] = accepted
@@ -93,6 +92,13 @@ def run(job: Job) -> Done:
     columns = {c: str(t) for c, t in events.dtypes.items() if c not in ORDER_COLUMNS}
     return Done(job.seq, job.number, parts, rows, shifted(loaded.rejected, shift), loaded.report.format, columns,
                 accepted, id_hashes(events["event_id"]))
+
+
+def accepted_rows(loaded: Loaded, shift: int) -> np.ndarray:
+    """The file row of each accepted event of a chunk whose first record is row ``shift + 2``."""
+    kept = np.ones(loaded.report.rows, dtype=bool)
+    kept[loaded.rejected["row"].to_numpy(dtype="int64") - 2] = False
+    return np.flatnonzero(kept) + 2 + shift
 
 
 def shifted(rejected: pd.DataFrame, shift: int) -> pd.DataFrame:
