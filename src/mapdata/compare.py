@@ -68,9 +68,15 @@ def compare_regions(events: pd.DataFrame, regions: pd.DataFrame, periods: Period
     none) and the band; regions with no events in either period are left out. Sorted by band,
     then by A's count. ``events`` are already filtered by everything but the dates."""
     counts = {name: _count(events, first, last) for name, (first, last) in (("A", periods.a), ("B", periods.b))}
+    return compare_table(counts["A"], counts["B"], regions)
+
+
+def compare_table(counts_a: pd.Series, counts_b: pd.Series, regions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_regions` from the events per ``region_id`` in period A and in period B (a
+    store counts in SQL and bands here)."""
     table = pd.DataFrame(regions[["region_id", "name_en"]]).set_index("region_id")
-    table["events_a"] = counts["A"].reindex(table.index).fillna(0).astype("int64")
-    table["events_b"] = counts["B"].reindex(table.index).fillna(0).astype("int64")
+    table["events_a"] = counts_a.reindex(table.index).fillna(0).astype("int64")
+    table["events_b"] = counts_b.reindex(table.index).fillna(0).astype("int64")
     table = table[(table["events_a"] > 0) | (table["events_b"] > 0)]
     before, after = table["events_b"], table["events_a"]
     table["change_pct"] = ((after - before) / before.where(before > 0) * 100).round(1)

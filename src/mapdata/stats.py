@@ -61,7 +61,6 @@ def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
     An event dated to a window (date_precision range) counts as an event in every period its
     window overlaps, as the filters treat it; its fatalities count once, in the period the
     window starts, so the fatality sums stay those of the events."""
-    rule = FREQUENCIES[freq]
     columns = ["period", "end", "event_type", "events", "fatalities"]
     if events.empty:
         return pd.DataFrame(columns=columns)
@@ -79,10 +78,20 @@ def timeline(events: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
         .agg(events=("event_type", "size"), fatalities=("fatalities", lambda s: int(s.sum(skipna=True))))
         .reset_index()
     )
-    full_range = pd.date_range(periods.min(), periods.max(), freq=rule)
-    types = [t for t in schema.EVENT_TYPES if t in set(grouped["event_type"])]
+    return fill_timeline(grouped, freq)
+
+
+def fill_timeline(counts: pd.DataFrame, freq: str = "month") -> pd.DataFrame:
+    """:func:`timeline` from its counts (``period``, ``event_type``, ``events``, ``fatalities``; a
+    row per bin and type with events): every period from the first to the last present, each type
+    in the symbology's order, the bins' last days. A store counts in SQL and fills here."""
+    columns = ["period", "end", "event_type", "events", "fatalities"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    full_range = pd.date_range(counts["period"].min(), counts["period"].max(), freq=FREQUENCIES[freq])
+    types = [t for t in schema.EVENT_TYPES if t in set(counts["event_type"])]
     index = pd.MultiIndex.from_product([full_range, types], names=["period", "event_type"])
-    filled = grouped.set_index(["period", "event_type"]).reindex(index, fill_value=0).reset_index()
+    filled = counts.set_index(["period", "event_type"]).reindex(index, fill_value=0).reset_index()
     offset = pd.DateOffset(weeks=1) if freq == "week" else pd.DateOffset(months=1)
     filled["end"] = filled["period"] + offset - pd.Timedelta(days=1)
     return filled[columns]
@@ -129,6 +138,12 @@ def region_summary(events: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
                            "fatalities": fatalities.fillna(0).to_numpy(),
                            "unknown_fatalities": fatalities.isna().to_numpy().astype("int64")}
                           ).groupby("region_id").sum()
+    return region_table(counts, regions)
+
+
+def region_table(counts: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`region_summary` from its counts (indexed by ``region_id``: ``events``,
+    ``fatalities``, ``unknown_fatalities``); a store counts in SQL and names the regions here."""
     table = pd.DataFrame(regions[["region_id", "name_en", "names_alt", "country_iso3", "admin_level"]]).set_index("region_id")
     table = table.join(counts).fillna({"events": 0, "fatalities": 0, "unknown_fatalities": 0, "names_alt": ""})
     table["names_alt"] = table["names_alt"].str.replace("|", ", ", regex=False)
@@ -261,15 +276,22 @@ def map_summary(events: pd.DataFrame) -> str:
     """The map in one sentence, for screen readers and as the caption under it, e.g.
     "126 incidents, 2020–2025, most in Gegharkunik (40)"."""
     if events.empty:
-        return "No incidents match the filters."
+        return summary_sentence(0, None, None, None)
     first, last = events["event_date"].min().year, events["event_date"].max().year
-    span = str(first) if first == last else f"{first}–{last}"
-    noun = "incident" if len(events) == 1 else "incidents"
-    text = f"{len(events):,} {noun}, {span}"
     regions = events["region_name"].fillna("") if "region_name" in events else pd.Series("", index=events.index)
     counts = regions[regions != ""].value_counts()
-    if len(counts):
-        text += f", most in {counts.index[0]} ({counts.iloc[0]:,})"
+    return summary_sentence(len(events), first, last, (counts.index[0], int(counts.iloc[0])) if len(counts) else None)
+
+
+def summary_sentence(count: int, first_year: int | None, last_year: int | None, top: tuple[str, int] | None) -> str:
+    """:func:`map_summary` from its numbers: how many, the years, the region with most (name, count)."""
+    if not count:
+        return "No incidents match the filters."
+    span = str(first_year) if first_year == last_year else f"{first_year}–{last_year}"
+    noun = "incident" if count == 1 else "incidents"
+    text = f"{count:,} {noun}, {span}"
+    if top:
+        text += f", most in {top[0]} ({top[1]:,})"
     return text + "."
 
 

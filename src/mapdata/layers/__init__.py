@@ -21,7 +21,7 @@ the two documented subclasses of folium classes.
 from mapdata.layers.area import add_draw_control, area_layer, is_drawn_area
 from mapdata.layers.basemap import base_map
 from mapdata.layers.border import border_layer, border_tooltip
-from mapdata.layers.canvas import GRID_TARGET_CELLS, grid_cells
+from mapdata.layers.canvas import GRID_TARGET_CELLS, cell_size, grid_cells, grid_layer
 from mapdata.layers.heat import heat_layer
 from mapdata.layers.incidents import DETAIL_LIMIT, POINT_LIMIT, WEBGL_LIMIT, event_id_from_tooltip, in_view, incident_layer
 from mapdata.layers.legend import legend_html
@@ -41,6 +41,6 @@ __all__ = [
     "BACKGROUND", "CHOROPLETH_COLOURS", "DETAIL_LIMIT", "DISPLAY_GEOMETRY",
     "DISPLAY_TOLERANCE_DEG", "GRID_TARGET_CELLS", "NO_FIGURE_RING", "OTHER_COLOUR", "POINT_LIMIT", "TYPE_COLOURS", "WEBGL_LIMIT",
     "UNCERTAINTY_RADIUS_M", "add_draw_control", "area_layer", "base_map", "border_layer", "border_tooltip", "change_layer", "details_html",
-    "display_regions", "event_id_from_tooltip", "grid_cells", "heat_layer", "in_view", "incident_layer", "is_drawn_area",
+    "cell_size", "display_regions", "event_id_from_tooltip", "grid_cells", "grid_layer", "heat_layer", "in_view", "incident_layer", "is_drawn_area",
     "legend_html", "region_layer", "snapshot_layer",
 ]

@@ -84,7 +84,12 @@ def canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
 
 def cell_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     """Too many incidents to draw one by one: one circle per grid cell, sized by its events."""
-    cells = grid_cells(events)
+    return grid_layer(grid_cells(events), len(events), name)
+
+
+def grid_layer(cells: pd.DataFrame, events: int, name: str = "Incidents") -> folium.FeatureGroup:
+    """The grid cells of :func:`grid_cells` (or a store's, counted in SQL) as one circle per cell;
+    ``events`` is how many events they count."""
     data = {
         "x": rounded(cells["lon"]), "y": rounded(cells["lat"]), "n": cells["events"].tolist(),
         "f": cells["fatalities"].tolist(), "u": cells["unknown_fatalities"].tolist(), "r": cells["region_only"].tolist(),
@@ -93,7 +98,7 @@ def cell_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     }
     group = folium.FeatureGroup(name=name)
     CanvasMarkers(data, CANVAS_CELLS_JS).add_to(group)
-    Legend(cell_legend(len(events), len(cells)), position="bottomright").add_to(group)
+    Legend(cell_legend(events, len(cells)), position="bottomright").add_to(group)
     return group
 
 
@@ -109,7 +114,7 @@ def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFr
     if len(events) == 0:
         return pd.DataFrame(columns=columns)
     x, y = xy(events)
-    size = cell_deg or _cell_size(x, y)
+    size = cell_deg or cell_size(*np.nanpercentile(x, [1, 99]), *np.nanpercentile(y, [1, 99]))
     cell_key = np.floor(x / size).astype(np.int64) * 1_000_003 + np.floor(y / size).astype(np.int64)
     cell, cell_keys = pd.factorize(cell_key)  # cells in order of first appearance
     n_cells = len(cell_keys)
@@ -130,10 +135,9 @@ def grid_cells(events: pd.DataFrame, cell_deg: float | None = None) -> pd.DataFr
     return table[columns]
 
 
-def _cell_size(x: np.ndarray, y: np.ndarray) -> float:
-    """A 'nice' cell size (degrees) giving at most about GRID_TARGET_CELLS cells over the extent."""
-    west, east = np.nanpercentile(x, [1, 99])
-    south, north = np.nanpercentile(y, [1, 99])
+def cell_size(west: float, east: float, south: float, north: float) -> float:
+    """A 'nice' cell size (degrees) giving at most about GRID_TARGET_CELLS cells over the extent
+    (the 1st to 99th percentiles of the events' coordinates)."""
     area = max((east - west) * (north - south), 1e-6)
     raw = math.sqrt(area / GRID_TARGET_CELLS)
     for size in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0):

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import schema
 from ..dataset import Dataset
-from ..filters import FilterSpec, SqlContext, filter_events, filter_sql, sql_remainder
+from ..filters import Condition, FilterSpec, SqlContext, filter_events, filter_sql, sql_remainder
 from ..geo import Geography, load_geography
 from ..join import MISMATCH_COLUMNS
 from ..points import number_pairs, shared_points
@@ -68,20 +68,33 @@ class Store:
         """The border lines the store's ``border_km`` was measured to."""
         return self.geography.border
 
-    def select(self, spec: FilterSpec) -> gpd.GeoDataFrame:
+    def select(self, spec: FilterSpec, where: Condition | None = None, order: str | None = None,
+               limit: int | None = None) -> gpd.GeoDataFrame:
         """The events ``spec`` keeps, as :func:`mapdata.filters.filter_events` gives them from the
-        in-memory events of the same files (same columns, types and order)."""
-        files = [self.path / p.relpath for p in self.manifest.parts if in_period(p, spec)]
-        if not files:
+        in-memory events of the same files (same columns, types and order). ``where`` is one more
+        SQL condition (e.g. a box, a time window), ``order`` and ``limit`` an ``ORDER BY`` and a
+        ``LIMIT`` instead of the files' order (with ``limit``, ``spec`` must be exact in SQL)."""
+        if not any(in_period(p, spec) for p in self.manifest.parts):
             return self._frame(pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.manifest.columns.items() if c != "geometry"}))
-        context = SqlContext(self.regions, self._distinct, float(self.manifest.geography["nearest_tolerance_km"]))
-        clause, params = filter_sql(spec, context)
+        source, params = self.scan(spec, where)
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
         with cursor() as cur:
-            table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) FROM {parquet_list(files)} WHERE {clause} "
-                            f"ORDER BY {', '.join(ORDER_COLUMNS)}", params=params).to_arrow_table()
+            table = cur.sql(f"SELECT * EXCLUDE (geometry, bbox) {source} ORDER BY {order or ', '.join(ORDER_COLUMNS)}{tail}",
+                            params=params).to_arrow_table()
         selected = self._frame(table.drop_columns(list(ORDER_COLUMNS)).to_pandas())
         remainder = sql_remainder(spec)
         return selected if remainder.is_empty else filter_events(selected, remainder, self.regions).reset_index(drop=True)
+
+    def scan(self, spec: FilterSpec, where: Condition | None = None) -> Condition:
+        """``FROM read_parquet(…) WHERE …`` over the parts ``spec``'s period may need, and its
+        parameters: the rows :func:`mapdata.filters.filter_sql` selects that also meet ``where``
+        (the store's aggregates run on it)."""
+        files = [self.path / p.relpath for p in self.manifest.parts if in_period(p, spec)]
+        context = SqlContext(self.regions, self.distinct, float(self.manifest.geography["nearest_tolerance_km"]))
+        clause, params = filter_sql(spec, context) if files else ("FALSE", [])
+        files = files or self._all_files[:1]  # no part of the period: an empty answer, with the store's columns
+        extra, more = where or ("TRUE", [])
+        return f"FROM {parquet_list(files)} WHERE ({clause}) AND ({extra})", [*params, *more]
 
     def country_mismatches(self) -> pd.DataFrame:
         """:func:`mapdata.join.country_mismatches` of the store's events, without reading the others."""
@@ -106,7 +119,7 @@ class Store:
     def _all_files(self) -> list[Path]:
         return [self.path / p.relpath for p in self.manifest.parts]
 
-    def _distinct(self, column: str) -> list:
+    def distinct(self, column: str) -> list:
         """The distinct values of ``column``, asked once per open store (kept with it, freed with it)."""
         if column not in self._distinct_values:
             with cursor() as cur:
