@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 import ui
 from mapdata import assets, layers, schema, stats
 from mapdata.geo import describe_borders
+from mapdata.selection import Selection
 
 PLAY_INTERVAL = "1.5s"
 BRUSH = "brush"  # name of the timeline's interval selection
@@ -43,7 +44,7 @@ def map_page(ctx: ui.Context) -> None:
     step = bar[2].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP,
                                     label_visibility="collapsed") or "month"
 
-    head = stats.headline(ctx.selected)
+    head = ctx.selected.headline()
     windows = stats.time_windows(head.first, head.last, step) if head.first else []
     mode = "window"
     if st.session_state.get(ui.Key.ANIMATE) and windows:
@@ -76,7 +77,7 @@ def _advance(frames: int) -> None:
 
 
 def _frame(ctx: ui.Context, windows: list, mode: str) -> tuple:
-    """The events the map shows and the player's frame label (all filtered events and None while
+    """The selection the map shows and the player's frame label (all filtered events and None while
     the player is off); one tick of the player first when it plays."""
     if not (st.session_state.get(ui.Key.ANIMATE) and windows):
         return ctx.selected, None
@@ -85,11 +86,11 @@ def _frame(ctx: ui.Context, windows: list, mode: str) -> tuple:
     st.session_state[ui.Key.TICKED] = True
     st.session_state[ui.Key.FRAME] = min(st.session_state.get(ui.Key.FRAME, 0), len(windows) - 1)
     frame = st.slider("Window", 0, len(windows) - 1, key=ui.Key.FRAME, label_visibility="collapsed")
-    shown = stats.frame_events(ctx.selected, windows[frame], mode)
     cumulative = mode == "cumulative"
+    shown = ctx.selected.window((None if cumulative else windows[frame][0], windows[frame][1]))
     label = (f"{'Up to window' if cumulative else 'Window'} {frame + 1} of {len(windows)}: "
-             f"{windows[0 if cumulative else frame][0]} → {windows[frame][1]} · {len(shown):,} of {len(ctx.selected):,} events"
-             f" · fatalities {stats.headline(shown).fatalities_text()}")
+             f"{windows[0 if cumulative else frame][0]} → {windows[frame][1]} · {shown.count:,} of {ctx.selected.count:,} events"
+             f" · fatalities {shown.headline().fatalities_text()}")
     return shown, label
 
 
@@ -99,29 +100,31 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     shown, frame_label = _frame(ctx, view["windows"], view["mode"])
     caption = ""
     data = ctx.data
-    (south, west), (north, east) = stats.all_bounds(data.events) if view["whole"] else stats.view_bounds(data.events, data.regions)
-    many = view["aggregate"] or len(shown) > layers.WEBGL_LIMIT  # grid cells; single incidents again once the visible area holds few enough
-    drawn = layers.in_view(shown, (st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown
-    if len(drawn) < len(shown):
+    (south, west), (north, east) = data.bounds(view["whole"])
+    many = view["aggregate"] or shown.count > shown.marker_limit  # grid cells; single incidents again once the visible area holds few enough
+    drawn = shown.in_view((st.session_state.get(ui.Key.MAP) or {}).get("bounds")) if many else shown.rows()
+    if many and drawn is not None:
         caption += f" Drawn one by one: the {len(drawn):,} in the visible area."
     elif many:
-        why = "as chosen" if view["aggregate"] else f"more than {layers.WEBGL_LIMIT:,}"
+        why = "as chosen" if view["aggregate"] else f"more than {shown.marker_limit:,}"
         caption += f" Grouped in grid cells ({why}): zoom in or filter to see single incidents."
     if data.border.empty:  # a single-country geography cannot tell land borders from coast: say so
         caption += f" {describe_borders(ctx.geography.metadata)}"
     shade = view["shade"]
-    counts = None if shade == "none" else stats.region_summary(shown, data.regions).set_index("region_id")[shade]
+    counts = None if shade == "none" else shown.region_summary().set_index("region_id")[shade]
     compared = view["compared"]
     groups = [
         layers.change_layer(ui.display_regions(data), compared.table, compared.periods.describe()) if compared else
         layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
         layers.border_layer(data.border),
         *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
-        layers.incident_layer(drawn, aggregate=many and len(drawn) == len(shown)),
+        layers.incident_layer(drawn) if drawn is not None else layers.grid_layer(shown.grid_cells()),
     ]
-    if view["heat"]:
-        groups.append(layers.heat_layer(shown))
-    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), len(shown),
+    if view["heat"] and shown.count <= shown.marker_limit:
+        groups.append(layers.heat_layer(shown.rows()))
+    elif view["heat"]:
+        caption += f" The heat map needs single incidents: filter to {shown.marker_limit:,} or fewer."
+    groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), shown.count,
                                         geo_meta=ctx.geography.metadata))
     centre = st.session_state.get(ui.Key.CENTRE)
     result = st_folium(
@@ -133,7 +136,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     )
     if frame_label:
         st.caption(frame_label)
-    st.caption(" ".join(filter(None, [stats.map_summary(shown), caption.strip(), "Every incident is also in the table below the map."])))
+    st.caption(" ".join(filter(None, [shown.map_summary(), caption.strip(), "Every incident is also in the table below the map."])))
     ui.take_drawn_area((result or {}).get("last_active_drawing"))
     _timeline(ctx, view["step"])
     if compared:
@@ -151,16 +154,16 @@ def _note_map_click(event_id: str | None) -> None:
     st.session_state[ui.Key.LAST_CLICK] = event_id
 
 
-def _event_table(shown) -> None:
+def _event_table(shown: Selection) -> None:
     """Every incident on the map as a table row: the keyboard and screen-reader path to each record.
     Selecting a row (arrow keys, then Shift+Space, or a click on its checkbox) opens the same record
     as a click on its marker and centres the map on it."""
     st.subheader("Incidents on the map")
     st.caption("Select a row to open its record above and centre the map on it. Keyboard: Tab into the table, "
                "arrow keys to a row, Shift+Space to select it.")
-    table = stats.event_table(shown, limit=TABLE_LIMIT)
-    if len(table) < len(shown):
-        st.caption(f"The newest {len(table):,} of {len(shown):,}: filter to reach the others.")
+    table = shown.newest(TABLE_LIMIT)
+    if len(table) < shown.count:
+        st.caption(f"The newest {len(table):,} of {shown.count:,}: filter to reach the others.")
     st.session_state[ui.Key.EVENT_ORDER] = list(table["event"])
     st.dataframe(table, hide_index=True, width="stretch", height=280, key=ui.Key.EVENT_TABLE,
                  on_select=_pick_from_table, selection_mode="single-row")
@@ -175,8 +178,7 @@ def _pick_from_table() -> None:
 
 
 def _event_point(event_id: str) -> tuple[float, float] | None:
-    events = ui.dataset().events
-    row = events[events["event_id"] == event_id]
+    row = ui.dataset().event(event_id)
     return None if row.empty else (float(row.iloc[0]["latitude"]), float(row.iloc[0]["longitude"]))
 
 
@@ -184,7 +186,7 @@ def _timeline(ctx: ui.Context, step: str) -> None:
     """Events per week or month of the current filter at every date, stacked by type; the selected
     period is drawn solid, the rest faded. Dragging across it sets the date range (sidebar and URL
     follow). The numbers are one click away as a table (a text alternative to the chart)."""
-    series = stats.timeline(ctx.undated, step)
+    series = ctx.selected.timeline(step, all_dates=True)
     if series.empty:
         return
     inside = stats.timeline_in_period(series, ctx.spec.date_from, ctx.spec.date_to)
@@ -215,7 +217,7 @@ def _brushed(step: str) -> None:
     """A drag across the timeline: the bins it touches become the date range; the map's fragment
     then reruns the whole page, so the sidebar and the URL follow."""
     span = (st.session_state[ui.Key.BRUSH].selection.get(BRUSH) or {}).get("period")
-    choice = ui.options(ui.dataset())
+    choice = ui.dataset().options
     if not span or choice.first is None or choice.first == choice.last:
         return
     start, end = stats.bin_span(*span, step)
@@ -226,12 +228,12 @@ def _brushed(step: str) -> None:
 
 def _details(ctx: ui.Context, event_id: str | None) -> None:
     st.subheader("Incident details")
-    here = stats.colocated(ctx.selected, event_id) if event_id else ctx.selected.iloc[0:0]
+    here = ctx.selected.colocated(event_id) if event_id else ()
     if len(here) > 1:
         labels = stats.event_labels(here)
         event_id = st.selectbox(f"{len(here)} filtered events share this point (their markers lie on top of each other)",
                                 list(labels), format_func=labels.get, key=f"{ui.Key.STACK}{event_id}")
-    record = stats.event_details(ctx.data.events, event_id) if event_id else None
+    record = stats.event_details(ctx.data.event(event_id), event_id) if event_id else None
     if record is None:
         st.caption("Click an incident on the map, or select it in the table below, to see its full record and source here.")
         return

@@ -15,10 +15,11 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapdata import Dataset, FilterSpec, MapdataError, compare, filter_events, layers, load_dataset, resolve_regions, schema, stats
+from mapdata import Dataset, FilterSpec, MapdataError, compare, layers, resolve_regions, schema, stats
 from mapdata.area import area_from_geojson, area_words
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets, rejoin
+from mapdata.selection import DatasetSource, EventSource, Selection, open_source
 from mapdata.config import get as setting
 from mapdata.credits import EVENTS, GEONAMES, boundaries
 from mapdata.geo import Geography
@@ -38,7 +39,7 @@ class Key:
     SPEC = "_spec"  # the filter of the last run (restored after a page switch)
     PAGE = "_page"  # the page of the last run (a page switch gives every widget a new id)
     SIDEBAR = "_sidebar"  # the sidebar widgets' values of the last run, restored after a page switch
-    OPTIONS_VERSION = "_options_version"
+    IN_MEMORY = "_in_memory"  # the imported (or merged) dataset of the session and its event source
     UPLOAD, SOURCE, MERGED, MERGED_FROM = "_upload", "_source", "_merged", "_merged_from"
     DATES, EXACT_ONLY = "f_date", "f_exact_only"
     SHADE, BIN, COMPARE, PERIOD_B = VIEW_KEYS  # bound to the URL: view settings, not filters
@@ -71,13 +72,12 @@ _FIELD = {f.name: f for f in FIELDS}
 
 @dataclass(frozen=True)
 class Context:
-    """What every page works on: the dataset, the filter, the events it keeps, and the events it
-    keeps at every date (what the timeline and the compare mode look at around the period)."""
+    """What every page works on: the events (in memory or a store), the filter, and what it keeps
+    (:class:`mapdata.selection.Selection`: the headline, timeline, region table and rows)."""
 
-    data: Dataset
+    data: EventSource
     spec: FilterSpec
-    selected: gpd.GeoDataFrame
-    undated: gpd.GeoDataFrame
+    selected: Selection
 
     @property
     def geography(self) -> Geography:
@@ -111,15 +111,14 @@ def frame(title: str) -> Context:
     _write_url(spec)
     for script, label, icon in PAGES:
         menu.page_link(script, label=label, icon=icon)
-    undated = filtered(data, spec.without_dates())
-    selected = filtered(replace(data, events=undated), FilterSpec(date_from=spec.date_from, date_to=spec.date_to))
+    selected = filtered(data, spec)
     headline(data, selected, spec)
-    return Context(data, spec, selected, undated)
+    return Context(data, spec, selected)
 
 
 @st.cache_resource(show_spinner="Loading, validating and joining events…")
-def _dataset(path: str, mtime: float, geography: tuple) -> Dataset:
-    return load_dataset(Path(path))
+def _source(path: str, mtime: float, geography: tuple) -> EventSource:
+    return open_source(Path(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -127,7 +126,7 @@ def _display_regions(_regions: gpd.GeoDataFrame, version: tuple) -> gpd.GeoDataF
     return layers.display_regions(_regions)
 
 
-def display_regions(data: Dataset) -> gpd.GeoDataFrame:
+def display_regions(data: EventSource) -> gpd.GeoDataFrame:
     """The dataset's regions with outlines ready for the map, computed once per geography folder
     and regions file rather than on every rerun. Read-only: shared by all sessions."""
     path = data.geography.folder / "regions.geojson"
@@ -138,7 +137,7 @@ def display_regions(data: Dataset) -> gpd.GeoDataFrame:
 def geography() -> Geography:
     """The geography this browser session works on: one built from boundary files uploaded on the
     Import page, else the shipped one (the ``GEO_DIR`` setting's, that the app's events are joined to)."""
-    return st.session_state.get(Key.GEOGRAPHY) or embedded_dataset().geography
+    return st.session_state.get(Key.GEOGRAPHY) or embedded().geography
 
 
 def use_geography(built: Geography | None) -> None:
@@ -179,19 +178,20 @@ SOURCES = {"embedded": "The app's events only", "upload": "My file only", "merge
 """What the pages show once a file was imported on the Import page (per browser session)."""
 
 
-def embedded_dataset() -> Dataset:
-    """The events file chosen with MAPDATA_EVENTS (default data/events.csv), joined to the geography
-    of MAPDATA_GEO_DIR; cached per version of both."""
+def embedded() -> EventSource:
+    """The events file or store chosen with MAPDATA_EVENTS (default data/events.csv), a file joined
+    to the geography of MAPDATA_GEO_DIR; cached per version of both (shared by every session)."""
     path, regions = Path(setting("EVENTS")), setting("GEO_DIR") / "regions.geojson"
     try:
-        return _dataset(str(path), path.stat().st_mtime, (str(regions), regions.stat().st_mtime if regions.exists() else 0.0))
+        return _source(str(path), path.stat().st_mtime, (str(regions), regions.stat().st_mtime if regions.exists() else 0.0))
     except (MapdataError, OSError) as exc:
         st.error(f"Could not load the events: {exc}")
         st.stop()
 
 
-def dataset() -> Dataset:
-    """The data this browser session explores: the app's events, an imported file, or both.
+def dataset() -> EventSource:
+    """The events this browser session explores: the app's events, an imported file, or both
+    (merging loads a store's events into memory).
 
     An import lives in this session's state only: no other visitor sees it and nothing is written
     to disk. Both are joined to the session's :func:`geography`.
@@ -200,14 +200,24 @@ def dataset() -> Dataset:
     upload = st.session_state.get(Key.UPLOAD)
     source = st.session_state.get(Key.SOURCE, "embedded")
     if upload is None or source == "embedded":
-        return _on_geography(embedded_dataset(), geo)
+        shipped = embedded()
+        return shipped if shipped.geography is geo else _in_memory(_on_geography(shipped.dataset(), geo))
     upload = _on_geography(upload, geo)
     if source == "upload":
-        return upload
+        return _in_memory(upload)
     if st.session_state.get(Key.MERGED_FROM) is not upload:
-        st.session_state[Key.MERGED] = merge_datasets(_on_geography(embedded_dataset(), geo), upload)
+        st.session_state[Key.MERGED] = merge_datasets(_on_geography(embedded().dataset(), geo), upload)
         st.session_state[Key.MERGED_FROM] = upload
-    return st.session_state[Key.MERGED]
+    return _in_memory(st.session_state[Key.MERGED])
+
+
+def _in_memory(data: Dataset) -> EventSource:
+    """The session's event source of an imported or merged dataset, made once per dataset (it
+    keeps its filter choices)."""
+    memo = st.session_state.get(Key.IN_MEMORY)
+    if memo is None or memo[0] is not data:
+        memo = st.session_state[Key.IN_MEMORY] = (data, DatasetSource(data))
+    return memo[1]
 
 
 # The filter lives in the URL in the library's own format (FilterSpec.to_query, one key per field of
@@ -244,7 +254,7 @@ def _spec_from_url() -> FilterSpec:
         return FilterSpec()
 
 
-def _sync_widgets_with_url(data: Dataset) -> None:
+def _sync_widgets_with_url(data: EventSource) -> None:
     """Give the widgets the filter they should show before they are drawn.
 
     A page switch (Streamlit drops the query string on it): the widgets got their values back
@@ -264,9 +274,9 @@ def _sync_widgets_with_url(data: Dataset) -> None:
         _set_widgets(last, data)
 
 
-def _set_widgets(spec: FilterSpec, data: Dataset) -> None:
+def _set_widgets(spec: FilterSpec, data: EventSource) -> None:
     """Give every sidebar widget the value that shows ``spec`` (choices the data lacks are left out)."""
-    choice = options(data)
+    choice = data.options
     for field in FIELDS:
         value, key = getattr(spec, field.name), filter_key(field.name)
         if field.widget == "dates":
@@ -301,7 +311,7 @@ def _write_url(spec: FilterSpec) -> None:
             del st.query_params[key]
 
 
-def _region_names(names: tuple[str, ...], data: Dataset) -> list[str]:
+def _region_names(names: tuple[str, ...], data: EventSource) -> list[str]:
     """English region names for names given in a link (English or alternative names, or ids)."""
     by_id = dict(zip(data.regions["region_id"], data.regions["name_en"]))
     chosen: list[str] = []
@@ -313,30 +323,11 @@ def _region_names(names: tuple[str, ...], data: Dataset) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _options(_data: Dataset, version: tuple) -> stats.FilterOptions:
-    return stats.filter_options(_data.events, _data.regions)
-
-
-def options(data: Dataset) -> stats.FilterOptions:
-    """The filter choices for ``data``, computed once per dataset version (not on every rerun).
-
-    The version is a hash of the event ids, taken once per dataset object and session: the
-    session keeps the object it was taken for, so the same object is never mistaken for another.
-    """
-    memo = st.session_state.get(Key.OPTIONS_VERSION)
-    if memo is None or memo[0] is not data:
-        ids = data.events["event_id"]
-        memo = (data, (data.name, str(data.geography.folder), len(ids), int(pd.util.hash_pandas_object(ids, index=False).sum())))
-        st.session_state[Key.OPTIONS_VERSION] = memo
-    return _options(data, memo[1])
-
-
-def sidebar_filters(data: Dataset) -> FilterSpec:
+def sidebar_filters(data: EventSource) -> FilterSpec:
     """Draw one widget per filter field in the sidebar and return the FilterSpec they describe."""
     bar = st.sidebar
     bar.header("Filters")
-    choice = options(data)
+    choice = data.options
     values: dict = {}
     for field in FIELDS:
         if field.widget == "dates":
@@ -418,22 +409,24 @@ def _precisions(bar, field: FilterField, chosen: list[int]) -> tuple[int, ...]:
     return () if set(kept) == set(levels) else tuple(sorted(kept))
 
 
-def filtered(data: Dataset, spec: FilterSpec):
-    """The events the spec keeps (library call; shown as an error if the spec cannot apply)."""
+def filtered(data: EventSource, spec: FilterSpec) -> Selection:
+    """What the spec keeps (library call; shown as an error if the spec cannot apply)."""
     try:
-        return filter_events(data.events, spec, data.regions)
+        selected = data.select(spec)
+        selected.headline()  # a store runs its first query here
+        return selected
     except MapdataError as exc:
         st.error(f"Filter could not be applied: {exc}")
         st.stop()
 
 
-def headline(data: Dataset, selected, spec: FilterSpec) -> None:
+def headline(data: EventSource, selected: Selection, spec: FilterSpec) -> None:
     """Title, headline numbers and the active filters, always visible, in one compact band (so
     the Map page's map starts near the top of a 900 px window)."""
     cols = st.columns([1.8, 0.5, 0.6, 1.5, 1.1], vertical_alignment="bottom")
     cols[0].title(APP_TITLE)
-    head = stats.headline(selected)
-    cols[1].metric("Events", f"{head.events:,}", help=f"of {len(data.events):,} in {data.name}")
+    head = selected.headline()
+    cols[1].metric("Events", f"{head.events:,}", help=f"of {data.total:,} in {data.name}")
     cols[2].metric("Fatalities", f"≥ {head.fatalities_at_least:,}", help=head.fatalities_text()
                    + ". Sums undercount multi-site episodes whose per-site figures are unknown.")
     span = f"{head.first:%d %b %Y} – {head.last:%d %b %Y}" if head.first else "—"
@@ -461,7 +454,7 @@ def comparison(ctx: Context, bar) -> Comparison | None:
                       help="Period A is the selected date range; period B the one before it of equal length, "
                            "or dates you choose. Regions are coloured by the change in events."):
         return None
-    choice = options(ctx.data)
+    choice = ctx.data.options
     if choice.first is None:
         return None
     a = (ctx.spec.date_from or choice.first, ctx.spec.date_to or choice.last)
@@ -475,7 +468,7 @@ def comparison(ctx: Context, bar) -> Comparison | None:
     except MapdataError as exc:
         bar.warning(str(exc))
         return None
-    return Comparison(periods, compare.compare_regions(ctx.undated, ctx.data.regions, periods))
+    return Comparison(periods, ctx.selected.compare(periods))
 
 
 def comparison_table(result: Comparison) -> None:

@@ -9,7 +9,7 @@ from mapdata.layers import TYPE_COLOURS
 selected = ui.frame("Timeline").selected
 
 step = st.segmented_control("Bin", options=["week", "month"], default="month", key=ui.Key.BIN, bind="query-params") or "month"
-series = stats.timeline(selected, step)
+series = selected.timeline(step)
 if series.empty:
     st.info("No events match the filters.")
 else:
@@ -21,7 +21,7 @@ else:
         st.bar_chart(wide, x="period", y=types, color=colours, stack=True, x_label=step, y_label=measure)
         with st.expander(f"The numbers as a table ({measure} per {step} and type)"):
             st.dataframe(stats.timeline_table(series, measure), hide_index=True, width="stretch")
-    windows = stats.headline(selected).windows
+    windows = selected.headline().windows
     if windows:
         st.caption(f"{windows:,} events are dated only to a window longer than a month: each counts as an event in "
                    f"every {step} its window overlaps, and its fatalities once, in the {step} the window starts.")

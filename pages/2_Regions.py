@@ -5,7 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import ui
-from mapdata import assets, layers, stats
+from mapdata import assets, layers
 
 ctx = ui.frame("Regions")
 
@@ -15,7 +15,7 @@ def _pick_regions() -> None:
     st.session_state[ui.filter_key("regions")] = list(st.session_state[ui.Key.REGION_ORDER][i] for i in rows)
 
 
-table = stats.region_summary(ctx.selected, ctx.data.regions)
+table = ctx.selected.region_summary()
 st.session_state[ui.Key.REGION_ORDER] = list(table["name_en"])
 bar = st.columns([1, 1], vertical_alignment="bottom")
 shade = bar[0].segmented_control("Shade the map by", ["events", "fatalities"], default="events", key=ui.Key.REGION_SHADE) or "events"
@@ -32,7 +32,7 @@ if all(path.exists() for path in assets.asset_files()):
 if compared:
     ui.comparison_table(compared)
 st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
-           f"{stats.outside_count(ctx.selected)} matching events lie outside every region (e.g. meetings abroad) "
+           f"{ctx.selected.outside_count()} matching events lie outside every region (e.g. meetings abroad) "
            "and are not in this table.")
 st.dataframe(
     table.rename(columns={"name_en": "region", "names_alt": "alternative names", "country_iso3": "country",

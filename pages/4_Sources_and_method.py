@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from mapdata import country_mismatches, credits, schema
+from mapdata import credits, schema
 from mapdata.geo import describe_borders
 
 ctx = ui.frame("Sources & method")
@@ -45,7 +45,7 @@ not be an honest figure.
 )
 st.caption(describe_borders(meta))
 st.subheader("Spatial consistency check")
-flagged = country_mismatches(data.events)
+flagged = data.country_mismatches()
 st.caption("Events whose point lies in a region of another country than the one the sources report. "
            "They are flagged, not moved: reference points across the line and overlapping boundary sources.")
 st.dataframe(flagged, hide_index=True, width="stretch")

@@ -67,8 +67,9 @@ class Selection(ABC):
         """:func:`mapdata.stats.headline` of the selected events."""
 
     @abstractmethod
-    def timeline(self, step: str = "month") -> pd.DataFrame:
-        """:func:`mapdata.stats.timeline` of the events the filter keeps at every date."""
+    def timeline(self, step: str = "month", all_dates: bool = False) -> pd.DataFrame:
+        """:func:`mapdata.stats.timeline` of the selected events, or with ``all_dates`` of those the
+        filter keeps at every date (the map's timeline, drawn around the selected period)."""
 
     @abstractmethod
     def region_summary(self) -> pd.DataFrame:
@@ -181,8 +182,8 @@ class FrameSelection(Selection):
     def headline(self) -> stats.Headline:
         return stats.headline(self.selected)
 
-    def timeline(self, step: str = "month") -> pd.DataFrame:
-        return stats.timeline(self.undated, step)
+    def timeline(self, step: str = "month", all_dates: bool = False) -> pd.DataFrame:
+        return stats.timeline(self.undated if all_dates else self.selected, step)
 
     def region_summary(self) -> pd.DataFrame:
         return stats.region_summary(self.selected, self.source.regions)
@@ -279,12 +280,13 @@ class StoreSelection(Selection):
         return self._answers[key]
 
     def _query(self, sql: str, spec: FilterSpec | None = None, where: Condition | None = None) -> pd.DataFrame:
-        """``sql`` with ``{rows}`` standing for ``FROM … WHERE …`` of the selection (or of ``spec``)."""
+        """``sql`` with ``{rows}`` standing for ``FROM … WHERE …`` of the selection and ``where``
+        (or of ``spec`` and ``where``, outside the player's window)."""
         from .store.query import cursor
 
-        extra = where or ("TRUE", [])
+        base, extra = self._where if spec is None else ("TRUE", []), where or ("TRUE", [])
         source, params = self.store.scan(self.spec if spec is None else spec,
-                                         (f"({self._where[0]}) AND ({extra[0]})", [*self._where[1], *extra[1]]))
+                                         (f"({base[0]}) AND ({extra[0]})", [*base[1], *extra[1]]))
         with cursor() as cur:
             return cur.sql(sql.format(rows=source), params=params).df()
 
@@ -302,10 +304,10 @@ class StoreSelection(Selection):
                               last=pd.Timestamp(row["last"]).date() if n else None,
                               region_only=int(row["r"]), windows=int(row["w"]))
 
-    def timeline(self, step: str = "month") -> pd.DataFrame:
-        return self._kept(("timeline", step), lambda: self._timeline(step))
+    def timeline(self, step: str = "month", all_dates: bool = False) -> pd.DataFrame:
+        return self._kept(("timeline", step, all_dates), lambda: self._timeline(step, all_dates))
 
-    def _timeline(self, step: str) -> pd.DataFrame:
+    def _timeline(self, step: str, all_dates: bool) -> pd.DataFrame:
         unit = {"week": "week", "month": "month"}[step]
         counts = self._query(
             "SELECT period, event_type, count(*) AS events, "
@@ -313,7 +315,7 @@ class StoreSelection(Selection):
             f"SELECT event_type, fatalities, p0, unnest(generate_series(p0, p1, INTERVAL 1 {unit})) AS period FROM ("
             f"SELECT event_type, fatalities, date_trunc('{unit}', CAST(event_date AS TIMESTAMP)) AS p0, "
             f"date_trunc('{unit}', CAST(coalesce(event_date_end, event_date) AS TIMESTAMP)) AS p1 {{rows}})) "
-            "GROUP BY period, event_type", spec=self.spec.without_dates(), where=("TRUE", []))
+            "GROUP BY period, event_type", spec=self.spec.without_dates() if all_dates else None)
         counts["period"] = counts["period"].astype("datetime64[ns]")
         return stats.fill_timeline(counts, step)
 

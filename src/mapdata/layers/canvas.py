@@ -84,12 +84,11 @@ def canvas_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
 
 def cell_layer(events: gpd.GeoDataFrame, name: str) -> folium.FeatureGroup:
     """Too many incidents to draw one by one: one circle per grid cell, sized by its events."""
-    return grid_layer(grid_cells(events), len(events), name)
+    return grid_layer(grid_cells(events), name)
 
 
-def grid_layer(cells: pd.DataFrame, events: int, name: str = "Incidents") -> folium.FeatureGroup:
-    """The grid cells of :func:`grid_cells` (or a store's, counted in SQL) as one circle per cell;
-    ``events`` is how many events they count."""
+def grid_layer(cells: pd.DataFrame, name: str = "Incidents") -> folium.FeatureGroup:
+    """The grid cells of :func:`grid_cells` (or a store's, counted in SQL) as one circle per cell."""
     data = {
         "x": rounded(cells["lon"]), "y": rounded(cells["lat"]), "n": cells["events"].tolist(),
         "f": cells["fatalities"].tolist(), "u": cells["unknown_fatalities"].tolist(), "r": cells["region_only"].tolist(),
@@ -98,7 +97,7 @@ def grid_layer(cells: pd.DataFrame, events: int, name: str = "Incidents") -> fol
     }
     group = folium.FeatureGroup(name=name)
     CanvasMarkers(data, CANVAS_CELLS_JS).add_to(group)
-    Legend(cell_legend(events, len(cells)), position="bottomright").add_to(group)
+    Legend(cell_legend(int(cells["events"].sum()), len(cells)), position="bottomright").add_to(group)
     return group
 
 
