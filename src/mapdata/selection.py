@@ -41,6 +41,8 @@ KEPT_SELECTIONS = 32
 """Selections (with their answers) a store keeps, the least recently asked dropped first."""
 NEWEST_ORDER = "event_date DESC, event_id"
 """The event table's order (:func:`mapdata.stats.event_table`) in SQL."""
+TABLE_COLUMNS = ("event_id", "event_date", "event_type", "geo_precision", "fatalities", "location", "region_name")
+"""The columns :func:`mapdata.stats.event_table` reads."""
 
 Window = tuple[date | None, date]
 """A time player's frame: first day (None: from the start) and last day, inclusive."""
@@ -279,92 +281,107 @@ class StoreSelection(Selection):
             self._answers[key] = compute()
         return self._answers[key]
 
-    def _query(self, sql: str, spec: FilterSpec | None = None, where: Condition | None = None) -> pd.DataFrame:
+    def _query(self, sql: str, spec: FilterSpec | None = None, where: Condition | None = None, twice: bool = False) -> pd.DataFrame:
         """``sql`` with ``{rows}`` standing for ``FROM … WHERE …`` of the selection and ``where``
-        (or of ``spec`` and ``where``, outside the player's window)."""
+        (or of ``spec`` and ``where``, outside the player's window); ``twice``: ``{rows}`` is in it twice."""
         from .store.query import cursor
 
         base, extra = self._where if spec is None else ("TRUE", []), where or ("TRUE", [])
         source, params = self.store.scan(self.spec if spec is None else spec,
                                          (f"({base[0]}) AND ({extra[0]})", [*base[1], *extra[1]]))
         with cursor() as cur:
-            return cur.sql(sql.format(rows=source), params=params).df()
+            return cur.sql(sql.format(rows=source), params=params * (2 if twice else 1)).df()
 
     def headline(self) -> stats.Headline:
-        return self._kept(("headline",), self._headline)
+        return self._totals()[0]
 
-    def _headline(self) -> stats.Headline:
-        row = self._query(
-            "SELECT count(*) AS n, coalesce(sum(fatalities), 0) AS f, count(*) - count(fatalities) AS u, min(event_date) AS first, "
-            "max(coalesce(event_date_end, event_date)) AS last, count(*) FILTER (WHERE geo_precision = 3) AS r, "
-            "count(event_date_end) AS w {rows}").iloc[0]
-        n = int(row["n"])
-        return stats.Headline(events=n, fatalities_at_least=int(row["f"]), unknown_fatalities=int(row["u"]),
-                              first=pd.Timestamp(row["first"]).date() if n else None,
-                              last=pd.Timestamp(row["last"]).date() if n else None,
-                              region_only=int(row["r"]), windows=int(row["w"]))
+    def outside_count(self) -> int:
+        return self._totals()[1]
+
+    def _totals(self) -> tuple[stats.Headline, int, tuple[int | None, int | None]]:
+        """The headline, the events outside every region and the first and last years, summed
+        from the per-region counts (one scan answers the headline, the region table and the map's sentence)."""
+        return self._kept(("totals",), self._count_totals)
+
+    def _count_totals(self) -> tuple[stats.Headline, int, tuple[int | None, int | None]]:
+        groups = self._regions()
+        n = int(groups["events"].sum())
+        first, last, latest = (pd.Timestamp(groups[c].min() if c == "first" else groups[c].max()) for c in ("first", "last", "latest"))
+        head = stats.Headline(events=n, fatalities_at_least=int(groups["fatalities"].sum()),
+                              unknown_fatalities=int(groups["unknown_fatalities"].sum()),
+                              first=first.date() if n else None, last=last.date() if n else None,
+                              region_only=int(groups["region_only"].sum()), windows=int(groups["windows"].sum()))
+        return head, int(groups["outside"].sum()), (first.year, latest.year) if n else (None, None)
 
     def timeline(self, step: str = "month", all_dates: bool = False) -> pd.DataFrame:
         return self._kept(("timeline", step, all_dates), lambda: self._timeline(step, all_dates))
 
     def _timeline(self, step: str, all_dates: bool) -> pd.DataFrame:
+        """Events without a window in their own bin; those dated to a window (few) spread over
+        every bin it overlaps, their fatalities in the first."""
         unit = {"week": "week", "month": "month"}[step]
+        start = f"date_trunc('{unit}', CAST(event_date AS TIMESTAMP))"
         counts = self._query(
-            "SELECT period, event_type, count(*) AS events, "
-            "CAST(coalesce(sum(fatalities) FILTER (WHERE period = p0), 0) AS BIGINT) AS fatalities FROM ("
-            f"SELECT event_type, fatalities, p0, unnest(generate_series(p0, p1, INTERVAL 1 {unit})) AS period FROM ("
-            f"SELECT event_type, fatalities, date_trunc('{unit}', CAST(event_date AS TIMESTAMP)) AS p0, "
-            f"date_trunc('{unit}', CAST(coalesce(event_date_end, event_date) AS TIMESTAMP)) AS p1 {{rows}})) "
-            "GROUP BY period, event_type", spec=self.spec.without_dates() if all_dates else None)
+            "SELECT period, event_type, sum(n) AS events, CAST(sum(f) AS BIGINT) AS fatalities FROM ("
+            f"SELECT {start} AS period, event_type, count(*) AS n, coalesce(sum(fatalities), 0) AS f {{rows}} "
+            "AND event_date_end IS NULL GROUP BY ALL UNION ALL "
+            "SELECT period, event_type, 1 AS n, CASE WHEN period = p0 THEN coalesce(fatalities, 0) ELSE 0 END AS f FROM ("
+            f"SELECT event_type, fatalities, {start} AS p0, unnest(generate_series({start}, "
+            f"date_trunc('{unit}', CAST(event_date_end AS TIMESTAMP)), INTERVAL 1 {unit})) AS period {{rows}} "
+            "AND event_date_end IS NOT NULL)) GROUP BY period, event_type",
+            spec=self.spec.without_dates() if all_dates else None, twice=True)
         counts["period"] = counts["period"].astype("datetime64[ns]")
-        return stats.fill_timeline(counts, step)
+        return stats.fill_timeline(counts.astype({"events": "int64"}), step)
 
     def region_summary(self) -> pd.DataFrame:
-        return self._kept(("regions",), lambda: stats.region_table(self._query(
-            "SELECT region_id, count(*) AS events, coalesce(sum(fatalities), 0) AS fatalities, "
-            "count(*) - count(fatalities) AS unknown_fatalities {rows} GROUP BY region_id").set_index("region_id"),
-            self.source.regions))
-
-    def outside_count(self) -> int:
-        return self._kept(("outside",), lambda: int(self._query(
-            "SELECT count(*) AS n {rows} AND region_match = 'outside'")["n"].iloc[0]))
+        return stats.region_table(self._regions().groupby("region_id")[["events", "fatalities", "unknown_fatalities"]].sum(),
+                                  self.source.regions)
 
     def map_summary(self) -> str:
-        return self._kept(("summary",), self._map_summary)
+        head, _, (first, last) = self._totals()
+        named = self._regions()
+        named = named[named["region_name"].fillna("") != ""].groupby("region_name")["events"].sum()
+        top = named[named == named.max()].sort_index().head(1) if len(named) else named
+        return stats.summary_sentence(head.events, first, last, (top.index[0], int(top.iloc[0])) if len(top) else None)
 
-    def _map_summary(self) -> str:
-        span = self._query("SELECT count(*) AS n, min(year(event_date)) AS a, max(year(event_date)) AS b {rows}").iloc[0]
-        top = self._query("SELECT region_name, count(*) AS n {rows} AND coalesce(region_name, '') <> '' "
-                          "GROUP BY region_name ORDER BY n DESC, region_name LIMIT 1")
-        return stats.summary_sentence(int(span["n"]), span["a"], span["b"],
-                                      (top["region_name"].iloc[0], int(top["n"].iloc[0])) if len(top) else None)
+    def _regions(self) -> pd.DataFrame:
+        """Per region id and name: events, known fatalities, events without a figure, and what the
+        headline sums (dates, region-only points, windows, events outside every region)."""
+        return self._kept(("regions",), lambda: self._query(
+            "SELECT region_id, region_name, count(*) AS events, coalesce(sum(fatalities), 0) AS fatalities, "
+            "count(*) - count(fatalities) AS unknown_fatalities, min(event_date) AS first, "
+            "max(coalesce(event_date_end, event_date)) AS last, max(event_date) AS latest, "
+            "count(*) FILTER (WHERE geo_precision = 3) AS region_only, count(event_date_end) AS windows, "
+            "count(*) FILTER (WHERE region_match = 'outside') AS outside {rows} GROUP BY region_id, region_name"))
 
     def grid_cells(self) -> pd.DataFrame:
         return self._kept(("cells",), self._grid_cells)
 
     def _grid_cells(self) -> pd.DataFrame:
         """Cells as :func:`mapdata.layers.grid_cells` counts them: the same size from the same
-        percentiles, a cell's top type on a tie the one met first in the store's order."""
+        percentiles, a cell's top type on a tie the one met first in the store's order (one scan
+        for the extent, one counting per cell and type; the cells are summed from those counts)."""
         columns = ["lon", "lat", "events", "fatalities", "unknown_fatalities", "region_only", "top_type", "top_type_events"]
         point = ("longitude IS NOT NULL AND latitude IS NOT NULL", [])
-        extent = self._query("SELECT count(*) AS n, quantile_cont(longitude, 0.01) AS w, quantile_cont(longitude, 0.99) AS e, "
-                             "quantile_cont(latitude, 0.01) AS s, quantile_cont(latitude, 0.99) AS n2 {rows}", where=point).iloc[0]
+        extent = self._query("SELECT count(*) AS n, quantile_cont(longitude, [0.01, 0.99]) AS x, "
+                             "quantile_cont(latitude, [0.01, 0.99]) AS y {rows}", where=point).iloc[0]
         if not extent["n"]:
             return pd.DataFrame(columns=columns)
-        size = cell_size(extent["w"], extent["e"], extent["s"], extent["n2"])
-        cells = self._query(
-            "WITH s AS (SELECT longitude AS x, latitude AS y, fatalities AS f, geo_precision AS p, coalesce(event_type, '') AS t, "
-            f"CAST(floor(longitude / {size!r}) AS BIGINT) AS cx, CAST(floor(latitude / {size!r}) AS BIGINT) AS cy, "
-            "source_seq, source_row {rows}), "
-            "firsts AS (SELECT t, min(source_seq * 4294967296 + source_row) AS o FROM s GROUP BY t), "
-            "kinds AS (SELECT cx, cy, t, count(*) AS k FROM s GROUP BY cx, cy, t), "
-            "top AS (SELECT cx, cy, kinds.t AS top_type, k AS top_type_events FROM kinds JOIN firsts USING (t) "
-            "QUALIFY row_number() OVER (PARTITION BY cx, cy ORDER BY k DESC, o) = 1), "
-            "totals AS (SELECT cx, cy, avg(x) AS lon, avg(y) AS lat, count(*) AS events, "
-            "CAST(round(coalesce(sum(f), 0)) AS BIGINT) AS fatalities, count(*) - count(f) AS unknown_fatalities, "
-            "count(*) FILTER (WHERE p = 3) AS region_only, min(source_seq * 4294967296 + source_row) AS o FROM s GROUP BY cx, cy) "
-            "SELECT * FROM totals JOIN top USING (cx, cy) ORDER BY o", where=point)
-        return cells[columns].astype({c: "int64" for c in ("events", "unknown_fatalities", "region_only", "top_type_events")})
+        size = cell_size(*extent["x"], *extent["y"])
+        kinds = self._query(
+            f"SELECT CAST(floor(longitude / {size!r}) AS BIGINT) AS cx, CAST(floor(latitude / {size!r}) AS BIGINT) AS cy, "
+            "coalesce(event_type, '') AS t, count(*) AS k, sum(longitude) AS sx, sum(latitude) AS sy, "
+            "coalesce(sum(fatalities), 0) AS f, count(*) - count(fatalities) AS u, count(*) FILTER (WHERE geo_precision = 3) AS r, "
+            "min(source_seq * 4294967296 + source_row) AS o {rows} GROUP BY ALL", where=point)
+        kinds["first_of_type"] = kinds.groupby("t")["o"].transform("min")
+        top = kinds.sort_values(["k", "first_of_type"], ascending=[False, True]).drop_duplicates(["cx", "cy"])
+        cells = kinds.groupby(["cx", "cy"]).agg(events=("k", "sum"), sx=("sx", "sum"), sy=("sy", "sum"), fatalities=("f", "sum"),
+                                                unknown_fatalities=("u", "sum"), region_only=("r", "sum"), o=("o", "min"))
+        cells = cells.join(top.set_index(["cx", "cy"])[["t", "k"]]).sort_values("o")
+        cells["lon"], cells["lat"] = cells["sx"] / cells["events"], cells["sy"] / cells["events"]
+        cells["fatalities"] = cells["fatalities"].round()
+        cells = cells.rename(columns={"t": "top_type", "k": "top_type_events"})
+        return cells.reset_index()[columns].astype({c: "int64" for c in columns[2:6] + ["top_type_events"]})
 
     def rows(self) -> gpd.GeoDataFrame:
         if self.count <= self.marker_limit:
@@ -381,8 +398,10 @@ class StoreSelection(Selection):
         return self.store.select(self.spec, (f"({self._where[0]}) AND {inside[0]}", [*self._where[1], *inside[1]]))
 
     def newest(self, limit: int) -> pd.DataFrame:
+        """Only the table's columns of the newest rows are read."""
+        columns = ", ".join(TABLE_COLUMNS)
         return self._kept(("newest", limit), lambda: stats.event_table(
-            self.store.select(self.spec, self._where, order=NEWEST_ORDER, limit=limit), limit=limit))
+            self._query(f"SELECT {columns} {{rows}} ORDER BY {NEWEST_ORDER} LIMIT {int(limit)}"), limit=limit))
 
     def preview(self, limit: int) -> gpd.GeoDataFrame:
         return self.store.select(self.spec, self._where, limit=limit)

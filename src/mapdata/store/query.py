@@ -29,6 +29,7 @@ def cursor() -> Iterator:
     with _LOCK:
         if _CONNECTION is None:
             _CONNECTION = duckdb.connect(":memory:")
+            _CONNECTION.execute("SET parquet_metadata_cache = true")  # the app asks the same parts again and again
     cur = _CONNECTION.cursor()
     try:
         yield cur
