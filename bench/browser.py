@@ -4,6 +4,12 @@ the map is drawn again; ours (serve.py, the README's command; ``--script app.py`
 usual start) and naive (bench/naive_app.py) side by side.
 
     python bench/browser.py --sizes 10000 100000 --runs 3 --naive-max 10000
+    python bench/browser.py --store --sizes 1000000 --runs 3     # the app on bench/out/store_<n>
+
+With ``--store`` the app serves a GeoParquet store (``MAPDATA_EVENTS=bench/out/store_<n>``, built
+with ``mapdata store build`` from the same CSV if absent; the naive app is not run): its headline,
+timeline, region table and grid cells are DuckDB queries, single markers only below the store's
+marker limit.
 
 Page loads: the first page after the server started (its Python imports the libraries then), a
 new visitor (a fresh browser context, empty cache, on the running server) and a reload of the
@@ -117,17 +123,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--naive-max", type=int, default=10_000)
     parser.add_argument("--script", default="serve.py", help="ours: serve.py (the README's command) or app.py")
+    parser.add_argument("--store", action="store_true", help="serve bench/out/store_<n> instead of the CSV (see above)")
     args = parser.parse_args()
     rows = []
     for n in args.sizes:
-        path = generate.ensure(n)
-        subprocess.run([sys.executable, "-c", f"import mapdata; mapdata.load_dataset({str(path)!r})"], check=True, cwd=common.ROOT)
+        path = _store(n) if args.store else generate.ensure(n)
+        if not args.store:
+            subprocess.run([sys.executable, "-c", f"import mapdata; mapdata.load_dataset({str(path)!r})"], check=True, cwd=common.ROOT)
         ours = measure(args.script, path, args.runs)
-        naive = measure("bench/naive_app.py", path, 1, visitors=0) if n <= args.naive_max else None
+        naive = measure("bench/naive_app.py", path, 1, visitors=0) if n <= args.naive_max and not args.store else None
         rows.append({"n": n, "ours": ours, "naive": naive})
         print(f"measured {n:,}: {json.dumps(ours)}", file=sys.stderr)
     (common.OUT / "browser.json").write_text(json.dumps(rows, indent=1))
-    print(f"Machine: {common.machine()} · ours: streamlit run {args.script}")
+    print(f"Machine: {common.machine()} · ours: streamlit run {args.script}" + (" on a store" if args.store else ""))
     body = []
     for r in rows:
         o, nv = r["ours"], r["naive"]
@@ -149,6 +157,15 @@ def main() -> None:
                         "largest websocket frame (the map's data) received → map drawn", "new visitor → map drawn",
                         "reload → map drawn", "filter change → map drawn", "bytes per update (websocket)",
                         "naive page load", "naive filter change", "naive bytes per update", "naive / ours (load / filter)"], body))
+
+
+def _store(n: int) -> Path:
+    """bench/out/store_<n>, built from the bench's CSV of ``n`` events when absent."""
+    store = common.OUT / f"store_{n}"
+    if not (store / "manifest.json").exists():
+        subprocess.run([sys.executable, "-m", "mapdata", "store", "build", str(generate.ensure(n)), "-o", str(store)],
+                       check=True, cwd=common.ROOT)
+    return store
 
 
 if __name__ == "__main__":
