@@ -493,3 +493,24 @@ def test_the_app_opens_on_another_geography_in_chromium(new_context, count, colo
         expect(page.get_by_text("HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown", exact=False).first).to_be_visible()
     finally:
         other.stop()
+
+
+def test_the_map_draws_on_a_store_in_chromium(new_context, count, colours, tmp_path):
+    """MAPDATA_EVENTS naming a store built from the app's events file: the same headline, and the
+    map draws every incident (read from the store because they are few enough to draw)."""
+    pytest.importorskip("distributed")
+    from mapdata.store import build_store
+
+    build_store([ROOT / "data" / "events.csv"], tmp_path / "store")
+    served = StreamlitServer.start(events=tmp_path / "store", log=ARTIFACTS / "streamlit-store.log")
+    try:
+        page = new_context().new_page()
+        page.goto(served.url)
+        wait_for_page(page)
+        wait_for_incidents(page, count(), colours)
+        expect(events_metric(page)).to_have_text(f"{count():,}")
+        page.goto(served.url + "/?type=Battles")
+        wait_for_page(page)
+        wait_for_incidents(page, count(event_types=("Battles",)), colours)
+    finally:
+        served.stop()

@@ -269,7 +269,6 @@ class StoreSelection(Selection):
     def __init__(self, source: "StoreSource", spec: FilterSpec, window: Window | None = None) -> None:
         super().__init__(source, spec)
         self.store = source.store
-        self._window = window
         self._answers: dict = {}
         first, last = window or (None, None)
         conditions = ([("coalesce(event_date_end, event_date) >= ?", [pd.Timestamp(first)])] if first else []) \
