@@ -120,8 +120,9 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
         *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
         layers.incident_layer(drawn) if drawn is not None else layers.grid_layer(shown.grid_cells()),
     ]
-    if view["heat"] and shown.count <= shown.marker_limit:
-        groups.append(layers.heat_layer(shown.rows()))
+    heat = shown.heat_rows() if view["heat"] else None
+    if heat is not None:
+        groups.append(layers.heat_layer(heat))
     elif view["heat"]:
         caption += f" The heat map needs single incidents: filter to {shown.marker_limit:,} or fewer."
     groups.append(layers.snapshot_layer(ui.APP_TITLE, ctx.spec.describe() + (f"; {frame_label}" if frame_label else ""), shown.count,

@@ -92,6 +92,7 @@ def test_a_stores_answers_equal_the_in_memory_answers(sources, spec):
     _frames_equal(store.newest(20), memory.newest(20))
     _frames_equal(store.compare(PERIODS), memory.compare(PERIODS))
     _rows_equal(store.rows(), memory.rows())
+    _rows_equal(store.heat_rows(), memory.heat_rows())
 
 
 def test_a_stores_first_answers_are_counts_not_rows(sources):
@@ -173,4 +174,6 @@ def test_the_app_on_a_store_counts_in_grid_cells_above_its_marker_limit(app_stor
     caption = " ".join(c.value for c in at.caption)
     assert "Grouped in grid cells (more than 100)" in caption
     assert "224 incidents" in caption
+    at.toggle(key="heat").set_value(True).run()
+    assert "The heat map needs single incidents: filter to 100 or fewer." in " ".join(c.value for c in at.caption)
     assert len(at.dataframe[-1].value) == 224, "the table under the map still lists every incident"

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -33,6 +34,9 @@ from .geo import Geography
 from .join import country_mismatches
 from .layers import POINT_LIMIT, WEBGL_LIMIT, cell_size, grid_cells, in_view
 from .layers.frames import check_events
+
+if TYPE_CHECKING:
+    from .store import Store
 
 STORE_MARKER_LIMIT = POINT_LIMIT
 """On a store, up to this many selected events are read and drawn one by one; above, grid cells
@@ -92,6 +96,10 @@ class Selection(ABC):
     @abstractmethod
     def rows(self) -> gpd.GeoDataFrame:
         """Every selected event (a store reads them all: for an export, or below ``marker_limit``)."""
+
+    @abstractmethod
+    def heat_rows(self) -> gpd.GeoDataFrame | None:
+        """The events the heat map is drawn from: all in memory; a store's up to ``marker_limit``, else None."""
 
     @abstractmethod
     def in_view(self, bounds: dict | None) -> gpd.GeoDataFrame | None:
@@ -200,6 +208,9 @@ class FrameSelection(Selection):
         return grid_cells(check_events(self.selected))
 
     def rows(self) -> gpd.GeoDataFrame:
+        return self.selected
+
+    def heat_rows(self) -> gpd.GeoDataFrame | None:
         return self.selected
 
     def in_view(self, bounds: dict | None) -> gpd.GeoDataFrame | None:
@@ -387,6 +398,9 @@ class StoreSelection(Selection):
             return self._kept(("rows",), lambda: self.store.select(self.spec, self._where))
         return self.store.select(self.spec, self._where)
 
+    def heat_rows(self) -> gpd.GeoDataFrame | None:
+        return self.rows() if self.count <= self.marker_limit else None
+
     def in_view(self, bounds: dict | None) -> gpd.GeoDataFrame | None:
         box = _box(bounds)
         if box is None or self.count <= POINT_LIMIT:
@@ -431,7 +445,7 @@ class StoreSource(EventSource):
 
     marker_limit = STORE_MARKER_LIMIT
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: "Store") -> None:
         self.store = store
         self.name, self.total = store.name, store.events
         self._selections: OrderedDict = OrderedDict()
