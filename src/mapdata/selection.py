@@ -48,6 +48,9 @@ NEWEST_ORDER = "event_date DESC, event_id"
 TABLE_COLUMNS = ("event_id", "event_date", "event_type", "geo_precision", "fatalities", "location", "region_name")
 """The columns :func:`mapdata.stats.event_table` reads."""
 
+CHOICE_COLUMNS = ("country", "actor1", "actor2")
+"""The event columns whose values the filter choices offer (:data:`mapdata.filters.FIELDS`' ``choices``)."""
+
 Window = tuple[date | None, date]
 """A time player's frame: first day (None: from the start) and last day, inclusive."""
 
@@ -463,13 +466,15 @@ class StoreSource(EventSource):
     @functools.cached_property
     def options(self) -> stats.FilterOptions:
         """The options from the store's distinct values (a frame of them, each column as long as
-        the longest, padded with blanks the choices leave out) and its first and last day."""
+        the longest, padded with blanks the choices leave out) and its first and last day, in one scan."""
         from .store.query import cursor
 
         rows, params = self.store.scan(FilterSpec())
         with cursor() as cur:
-            first, last = cur.execute(f"SELECT min(event_date), max(event_date) {rows}", params).fetchone()
-        values = {c: [v for v in self.store.distinct(c) if v is not None and v == v] for c in ("country", "actor1", "actor2")}
+            *lists, first, last = cur.execute(
+                f"SELECT {', '.join(f'list(DISTINCT {c})' for c in CHOICE_COLUMNS)}, min(event_date), max(event_date) {rows}",
+                params).fetchone()
+        values = {c: [v for v in found if v is not None and v == v] for c, found in zip(CHOICE_COLUMNS, lists)}
         length = max(2, *(len(v) for v in values.values()))
         frame = pd.DataFrame({c: v + [""] * (length - len(v)) for c, v in values.items()})
         frame["event_date"] = pd.Series([first, last] + [None] * (length - 2), dtype="datetime64[ns]")
