@@ -38,7 +38,7 @@ def map_page(ctx: ui.Context) -> None:
         aggregate = st.toggle("Grid cells", key=ui.Key.AGGREGATE,
                               help=f"Count the events in grid cells instead of drawing each one (always above {layers.WEBGL_LIMIT:,}).")
         whole = st.toggle("Fit all events", key=ui.Key.FIT_ALL,
-                          help="The first view fits the events inside the geography; far-away events (meetings abroad) still count.")
+                          help="The first view fits the events inside the geography; events far outside it still count.")
         compared = ui.comparison(ctx, st)
     bar[1].toggle("Time window", key=ui.Key.ANIMATE, help="Show one week or month at a time; press Play or drag the window slider.")
     step = bar[2].segmented_control("Play through time by", ["week", "month"], default="month", key=ui.Key.PLAY_STEP,

@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapdata import Dataset, FilterSpec, MapdataError, compare, layers, resolve_regions, schema, stats
+from mapdata import Dataset, FilterSpec, MapdataError, compare, config, layers, resolve_regions, schema, stats
 from mapdata.area import area_from_geojson, area_words
 from mapdata.filters import FIELDS, VIEW_KEYS, FilterField
 from mapdata.dataset import merge_datasets, rejoin
@@ -209,6 +209,17 @@ def dataset() -> EventSource:
         st.session_state[Key.MERGED] = merge_datasets(_on_geography(embedded().dataset(), geo), upload)
         st.session_state[Key.MERGED_FROM] = upload
     return _in_memory(st.session_state[Key.MERGED])
+
+
+def event_files() -> tuple[bool, list[str]]:
+    """Whether the session's events include the embedded dataset, and the names of the other files among them."""
+    configured = Path(setting("EVENTS"))
+    shipped = configured.resolve() == config.SHIPPED_EVENTS.resolve()
+    source = st.session_state.get(Key.SOURCE, "embedded") if st.session_state.get(Key.UPLOAD) is not None else "embedded"
+    files = [] if shipped or source == "upload" else [configured.name]
+    if source != "embedded":
+        files.append(st.session_state[Key.UPLOAD].name)
+    return shipped and source != "upload", files
 
 
 def _in_memory(data: Dataset) -> EventSource:
@@ -432,7 +443,7 @@ def headline(data: EventSource, selected: Selection, spec: FilterSpec) -> None:
     span = f"{head.first:%d %b %Y} – {head.last:%d %b %Y}" if head.first else "—"
     cols[3].metric("Date span", span)
     cols[4].metric("Region-only locations", f"{head.region_only:,}", help=schema.GEO_PRECISION_LABELS[3])
-    st.caption(f"**Active filters:** {spec.describe()} · fatalities {head.fatalities_text()}"
+    st.caption(f"**Active filters:** {spec.describe()}. **Fatalities:** {head.fatalities_text()}"
                + (f" · {head.windows:,} events dated only to a window longer than a month (inside a period when "
                   "their window overlaps it)" if head.windows else "")
                + (f" · {len(data.rejected['row'].unique())} invalid rows skipped" if len(data.rejected) else ""))

@@ -32,7 +32,7 @@ if all(path.exists() for path in assets.asset_files()):
 if compared:
     ui.comparison_table(compared)
 st.caption("Select rows to filter every page by those regions (the sidebar's Regions filter follows). "
-           f"{ctx.selected.outside_count()} matching events lie outside every region (e.g. meetings abroad) "
+           f"{ctx.selected.outside_count()} matching events lie outside every region of the geography "
            "and are not in this table.")
 st.dataframe(
     table.rename(columns={"name_en": "region", "names_alt": "alternative names", "country_iso3": "country",

@@ -275,3 +275,15 @@ def test_compare_mode_shows_the_librarys_bands_and_lives_in_the_url(page, data):
     assert csv.proto.label and not at.error
     at.toggle(key="compare").set_value(False).run()
     assert not any("events in A" in df.value.columns for df in at.dataframe)
+
+
+def test_sources_and_method_describes_the_events_shown(tmp_path, monkeypatch):
+    """The embedded dataset's provenance is told only when its events are shown; a user's file gets its own paragraph."""
+    shipped = " ".join(m.value for m in app("pages/4_Sources_and_method.py").markdown)
+    assert "The embedded dataset holds incidents" in shipped and "Events from" not in shipped
+    (tmp_path / "ged.csv").write_bytes((ROOT / "tests" / "data" / "import_ucdp_ged.csv").read_bytes())
+    monkeypatch.setenv("MAPDATA_EVENTS", str(tmp_path / "ged.csv"))
+    at = app("pages/4_Sources_and_method.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Events from ged.csv.**" in text and "embedded dataset" not in text and "meetings abroad" not in text

