@@ -12,6 +12,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,7 +25,7 @@ from mapdata.dataset import load_dataset, merge_datasets
 from mapdata.export import export_bytes
 from mapdata.filters import FIELDS, FilterSpec, filter_events
 from mapdata.geo import load_metadata
-from mapdata.store import StoreError, build_store, open_store
+from mapdata.store import StoreError, build_store, ids, open_store
 from mapdata.store.chunks import scan
 from mapdata.store.manifest import MANIFEST, STORE_VERSION, Part
 from mapdata.store.query import in_period
@@ -171,7 +172,9 @@ def test_second_build_is_a_no_op(built, cluster):
     assert {p: p.stat().st_mtime_ns for p in store.rglob("*")} == before
 
 
-def test_appended_source_with_clashing_and_repeated_ids(cluster, tmp_path):
+@pytest.mark.parametrize("bucket_events", [ids.BUCKET_EVENTS, 3], ids=["one bucket", "many buckets"])
+def test_appended_source_with_clashing_and_repeated_ids(cluster, tmp_path, monkeypatch, bucket_events):
+    monkeypatch.setattr(ids, "BUCKET_EVENTS", bucket_events)  # the client cuts the hash range
     base = (DATA / "events_valid.csv").read_text(encoding="utf-8").rstrip("\n").split("\n")
     repeated = tmp_path / "repeated.csv"  # its own row 2 twice again at the end: another chunk, both in one
     repeated.write_text("\n".join(base + [base[1], base[1]]) + "\n", encoding="utf-8")
@@ -187,6 +190,9 @@ def test_appended_source_with_clashing_and_repeated_ids(cluster, tmp_path):
     assert rejected["reason"].tolist().count("duplicate event_id (first used on row 2)") == 2
     assert "event_id already used in repeated.csv; not merged" in set(rejected["reason"])
     assert len(scan(repeated, int(CHUNK_MB * (1 << 20))).chunks) > 1
+    for number, path in enumerate([repeated, extra]):  # each source's stored hashes: its ids', sorted, once each
+        stored = np.load(store / "ids" / f"source-{number:04d}.npy")
+        assert stored.tolist() == sorted(set(ids.id_hashes(load_dataset(path).events["event_id"]).tolist()))
 
 
 def _damage(built, tmp_path, how) -> Path:

@@ -19,7 +19,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -32,12 +32,12 @@ from ..dataset import already_used
 from ..schema import REJECTED_COLUMNS
 from ..validate import duplicate_id_first_row, duplicate_id_reason
 from . import manifest as mf
-from . import parts
+from . import ids, parts
 from .chunks import Scan, scan
+from .parts import IDS_DIR
 from .query import cursor, parquet_list
 
 REJECTED_DIR = "rejected"
-IDS_DIR = "ids"
 _STAGING = "_staging"
 
 
@@ -99,10 +99,12 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
         staging = store / _STAGING / uuid.uuid4().hex
         reading = (fmt, mapping, date_format, sheet, tuple(str(Path(g).resolve()) for g in gazetteers))
         jobs = _jobs(new, manifest, reading, geo, staging)
-        done = _run(early.result() if early else _connect(stack, scheduler, geo), jobs, progress)
+        client = early.result() if early else _connect(stack, scheduler, geo)
+        done = _run(client, jobs, progress)
+        found = _check_ids(client, store, manifest, done, staging)
     names = {job.seq: job.name for job in jobs}
     try:
-        records = _finish(store, manifest, new, done, staging, names)
+        records = _finish(store, manifest, new, done, found, staging, names)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not any(staging.parent.iterdir()):
@@ -194,16 +196,32 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
     return sorted(done, key=lambda d: (d.seq, d.number))
 
 
-def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], staging: Path,
-            names: dict[int, str]) -> list[mf.Source]:
+def _check_ids(client, store: Path, manifest: mf.Manifest, done: list[parts.Done], staging: Path) -> list[ids.Found]:
+    """The duplicate check on the id hashes, one Dask task per bucket of the hash range (:mod:`mapdata.store.ids`)."""
+    chunks: dict[int, list[str]] = {}
+    repeated = {}
+    for d in done:
+        chunks.setdefault(d.seq, []).append(d.ids)
+        local = d.rejected.loc[parts.is_repeated_id(d.rejected), "value"]
+        if len(local):
+            repeated[d.seq] = np.concatenate((repeated.get(d.seq, np.empty(0, dtype="<u8")), ids.id_hashes(local)))
+    out = staging / ids.BUCKETS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    stored = [str(store / IDS_DIR / f"source-{s.id:04d}.npy") for s in manifest.sources]
+    events = sum(d.accepted for d in done) + manifest.events
+    tasks = ids.buckets(events, chunks, stored, {seq: ids.sorted_unique(v) for seq, v in repeated.items()}, out)
+    futures = client.map(ids.check, tasks, pure=False)
+    return client.gather(futures)
+
+
+def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], found: list[ids.Found],
+            staging: Path, names: dict[int, str]) -> list[mf.Source]:
     staged = [staging / f"year={w.year}" / w.name for d in done for w in d.parts]
     seqs = sorted({d.seq for d in done})
     rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in seqs}
-    accepted = {seq: (np.concatenate([d.accepted for d in done if d.seq == seq]),
-                      np.concatenate([d.hashes for d in done if d.seq == seq])) for seq in seqs}
-    repeated, rejected = _within_files(staged, rejected, names, accepted)
+    repeated, rejected = _within_files(staged, rejected, names, pd.concat([f.within for f in found], ignore_index=True))
     names.update({s.id: s.name for s in manifest.sources})
-    clashes = _across_files(store, staged, manifest, names, accepted, repeated)
+    clashes = _across_files(store, staged, manifest, names, pd.concat([f.across for f in found], ignore_index=True), repeated)
     counts = _place(store, staging, manifest, done, pd.concat([repeated, clashes])[["filename", "source_row"]])
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for folder in (REJECTED_DIR, IDS_DIR):
@@ -215,7 +233,7 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
         mine = clashes[clashes["source_seq"] == seq]
         table = pd.concat([table, already_used(mine["event_id"], name, mine["first_name"])], ignore_index=True)
         table.astype({"row": "int64"}).to_parquet(store / REJECTED_DIR / f"source-{seq:04d}.parquet", index=False)
-        np.save(store / IDS_DIR / f"source-{seq:04d}.npy", np.unique(accepted[seq][1]))
+        ids.assemble(store / IDS_DIR / f"source-{seq:04d}.npy", staging / ids.BUCKETS_DIR, seq, found)
         chunks = [d for d in done if d.seq == seq]
         records.append(mf.Source(id=seq, path=item.path, name=name, size=item.size, sha256=item.sha256,
                                  format=chunks[0].format, rows=sum(d.rows for d in chunks), accepted=counts.get(seq, 0),
@@ -233,28 +251,22 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
 _FOUND = ["source_seq", "source_row", "event_id", "filename"]
 
 
-def _rows(staged: list[Path], wanted: list[pd.DataFrame]) -> pd.DataFrame:
+def _rows(staged: list[Path], wanted: pd.DataFrame) -> pd.DataFrame:
     """The id and part file of the staged events ``wanted`` names (source_seq, source_row)."""
-    if not wanted:
+    if wanted.empty:
         return pd.DataFrame(columns=_FOUND)
     with cursor() as cur:
-        cur.register("wanted", pd.concat(wanted, ignore_index=True))
+        cur.register("wanted", wanted)
         return cur.sql(f"SELECT {', '.join(_FOUND)} FROM {parquet_list(staged, filename=True)} "
                        "JOIN wanted USING (source_seq, source_row)").df()
 
 
 def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: dict[int, str],
-                  accepted: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+                  wanted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """Ids used on several rows of one file whose copies fell into different chunks: every row after
     the file's first is rejected (returned with its part file), and every duplicate's reason names
-    the file's first row, as in memory. Only events whose id hash repeats are read back."""
-    wanted = []
-    for seq, (rows, hashes) in accepted.items():
-        values, counts = np.unique(hashes, return_counts=True)
-        local = rejected[seq].loc[parts.is_repeated_id(rejected[seq]), "value"]
-        pick = np.isin(hashes, np.union1d(values[counts > 1], parts.id_hashes(local)))
-        if pick.any():
-            wanted.append(pd.DataFrame({"source_seq": seq, "source_row": rows[pick]}))
+    the file's first row, as in memory. Only the events ``wanted`` names (their id hash repeats
+    within the file, or is one the chunks rejected as repeated) are read back."""
     found = _rows(staged, wanted)
     named = [pd.DataFrame({"source_seq": seq, "event_id": frame.loc[rep, "value"],
                            "source_row": [duplicate_id_first_row(r) for r in frame.loc[rep, "reason"]]})
@@ -275,17 +287,10 @@ def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: 
 
 
 def _across_files(store: Path, staged: list[Path], manifest: mf.Manifest, names: dict[int, str],
-                  accepted: dict[int, tuple[np.ndarray, np.ndarray]], repeated: pd.DataFrame) -> pd.DataFrame:
+                  wanted: pd.DataFrame, repeated: pd.DataFrame) -> pd.DataFrame:
     """Events of a new source whose id an earlier source (in the store or before it in this build)
     already used: not added, reported with the earlier source's name as :func:`merge_datasets` does.
-    The stored id hashes of the earlier sources say which events to read back."""
-    earlier = [np.load(store / IDS_DIR / f"source-{s.id:04d}.npy") for s in manifest.sources]
-    wanted = []
-    for seq, (rows, hashes) in sorted(accepted.items()):
-        pick = np.isin(hashes, np.concatenate(earlier)) if earlier else np.zeros(len(hashes), dtype=bool)
-        if pick.any():
-            wanted.append(pd.DataFrame({"source_seq": seq, "source_row": rows[pick]}))
-        earlier.append(np.unique(hashes))
+    Only the events ``wanted`` names (their id hash was used by an earlier source) are read back."""
     found = _rows(staged, wanted)
     if found.empty:
         return pd.DataFrame(columns=_FOUND + ["first_name"])

@@ -22,11 +22,14 @@ from ..dataset import join
 from ..geo import load_geography
 from ..load import Loaded, load_events
 from ..validate import DUPLICATE_ID, duplicate_id_first_row, duplicate_id_reason
+from . import ids
 from .chunks import Chunk
 
 ORDER_COLUMNS = ("source_seq", "source_row")
 """Columns a part adds to the events: the source's number in the manifest and the row in it."""
 ROW_GROUP = 32_768
+IDS_DIR = "ids"
+"""The folder of id hashes: per chunk in the staging folder, per source in the store."""
 _HILBERT_BITS = 16
 
 
@@ -63,8 +66,8 @@ class Written:
 @dataclass(frozen=True)
 class Done:
     """A loaded chunk: the parts written (:class:`Written`), rows read, rejected rows (in the file's
-    row numbers), the format, the columns' dtypes, and per accepted event its row and a 64-bit
-    hash of its id (so the client finds ids used in several chunks without reading them back)."""
+    row numbers), the format, the columns' dtypes, the events accepted and the file of their id
+    hashes and rows (:func:`mapdata.store.ids.write_chunk`, for the duplicate check)."""
 
     seq: int
     number: int
@@ -73,8 +76,8 @@ class Done:
     rejected: pd.DataFrame
     format: str
     columns: dict[str, str]
-    accepted: np.ndarray
-    hashes: np.ndarray
+    accepted: int
+    ids: str
 
 
 def run(job: Job) -> Done:
@@ -88,10 +91,13 @@ def run(job: Job) -> Done:
     events = join(loaded.events, geography)
     events["source_seq"] = np.int32(job.seq)
     events["source_row"] = accepted
-    parts = tuple(_write_years(events, Path(job.staging), f"part-{job.seq:04d}-{job.number:05d}"))
+    stem = f"part-{job.seq:04d}-{job.number:05d}"
+    parts = tuple(_write_years(events, Path(job.staging), stem))
+    hashes = Path(job.staging) / IDS_DIR / f"{stem}.npy"
+    ids.write_chunk(hashes, accepted, ids.id_hashes(events["event_id"]))
     columns = {c: str(t) for c, t in events.dtypes.items() if c not in ORDER_COLUMNS}
     return Done(job.seq, job.number, parts, rows, shifted(loaded.rejected, shift), loaded.report.format, columns,
-                accepted, id_hashes(events["event_id"]))
+                len(events), str(hashes))
 
 
 def accepted_rows(loaded: Loaded, shift: int) -> np.ndarray:
@@ -115,11 +121,6 @@ def is_repeated_id(rejected: pd.DataFrame) -> pd.Series:
     return (rejected["column"] == "event_id") & rejected["reason"].str.startswith(DUPLICATE_ID)
 
 
-def id_hashes(ids: pd.Series) -> np.ndarray:
-    """A 64-bit hash per event id, the same in every process (pandas' fixed-key SipHash)."""
-    return pd.util.hash_array(ids.to_numpy(dtype=object))
-
-
 def warm(geo_dir: str) -> None:
     """Read the boundary layers on a worker before its first chunk (the cluster starts while the
     sources are hashed)."""
@@ -138,10 +139,14 @@ def _geography(geo_dir: str):
 
 
 def _write_years(events, staging: Path, stem: str):
+    """One part per year, its rows along the Hilbert curve (one reordering of the whole chunk:
+    taking rows of Arrow-backed text columns costs more than sorting)."""
     years = events["event_date"].dt.year.to_numpy()
-    for year in np.unique(years):
-        selected = events[years == year]
-        ordered = selected.iloc[np.argsort(hilbert(selected["longitude"].to_numpy(), selected["latitude"].to_numpy()), kind="stable")]
+    order = np.lexsort((hilbert(events["longitude"].to_numpy(), events["latitude"].to_numpy()), years))  # stable
+    events, years = events.take(order), years[order]
+    starts = np.flatnonzero(np.concatenate(([True], years[1:] != years[:-1])))
+    for start, end in zip(starts, np.append(starts[1:], len(years))):
+        year, ordered = years[start], events.iloc[start:end]
         folder = staging / f"year={int(year)}"
         folder.mkdir(parents=True, exist_ok=True)
         write_part(ordered, folder / f"{stem}.parquet")
