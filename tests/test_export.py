@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mapdata import schema
-from mapdata.export import FORMATS, export_bytes, neutralise_formulas, to_csv, to_geojson, to_gpkg
+from mapdata.export import FORMATS, _plain_columns, export_bytes, export_columns, metadata, neutralise_formulas, to_csv, to_geojson, to_gpkg
 from mapdata.filters import FilterSpec
 from mapdata.load import load_events
 
@@ -35,6 +35,28 @@ def test_geojson_is_rfc7946_with_metadata(joined_events):
     assert props["region_name"] == "Kalbajar District" and props["region_match"] == "inside"
     unknown = next(f for f in doc["features"] if f["id"] == "AZARM-0028")["properties"]["fatalities"]
     assert unknown is None
+
+
+def test_geojson_text_is_json_dumps_of_the_feature_dicts(joined_events):
+    """The column-by-column writer gives the very text json.dumps gives the collection as dicts."""
+    odd = joined_events.copy()
+    odd.loc[odd.index[0], "notes"] = 'quote " backslash \\ tab \t newline \n NUL-free control \x1f, ünïcödé 🙂'
+    odd.loc[odd.index[1], ["actor2", "fatalities", "border_km", "event_date_end"]] = [None, pd.NA, float("nan"), pd.NaT]
+    odd["100% share"] = [0.1 * i for i in range(len(odd))]
+    odd["mixed extra"] = pd.Series([{"a": [1, None]}, 7, None, "x", 2.5] * len(odd), dtype=object)[:len(odd)].to_numpy()
+    columns = export_columns(odd)
+    props = _plain_columns(odd, columns)
+    features = [{"type": "Feature", "id": props["event_id"][i],
+                 "geometry": {"type": "Point", "coordinates": [round(odd["longitude"].iloc[i], 6), round(odd["latitude"].iloc[i], 6)]},
+                 "properties": {c: props[c][i] for c in columns}} for i in range(len(odd))]
+    spec = FilterSpec(countries=("AZE",))
+    expected = {"type": "FeatureCollection", "metadata": metadata(odd, spec, FIXED, "x.csv"), "features": features}
+    assert to_geojson(odd, spec, FIXED, "x.csv") == json.dumps(expected, ensure_ascii=False, allow_nan=False)
+    assert to_geojson(odd.iloc[:0], spec, FIXED, "x.csv") == json.dumps({**expected, "features": [], "metadata": metadata(
+        odd.iloc[:0], spec, FIXED, "x.csv")}, ensure_ascii=False, allow_nan=False)
+    odd.loc[odd.index[2], "border_km"] = float("inf")
+    with pytest.raises(ValueError):
+        to_geojson(odd)
 
 
 def test_geojson_coordinates_have_at_most_six_decimals(joined_events):

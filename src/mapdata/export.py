@@ -13,6 +13,7 @@ import json
 import math
 import shutil
 import tempfile
+from json.encoder import encode_basestring  # json.dumps' string encoder (C) with ensure_ascii=False
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -100,7 +101,9 @@ def _metadata(count: int, geonames: bool, spec: FilterSpec | None, generated: da
 
 def to_geojson(events: pd.DataFrame, spec: FilterSpec | None = None, generated: datetime | None = None,
                source_name: str = "", geo_meta: dict | None = None) -> str:
-    """RFC 7946 FeatureCollection of Points (lon, lat; 6 decimals) with all columns and metadata."""
+    """RFC 7946 FeatureCollection of Points (lon, lat; 6 decimals) with all columns and metadata:
+    ``json.dumps(collection, ensure_ascii=False, allow_nan=False)`` of the collection, with the
+    features written column by column (:func:`_features`)."""
     head, tail = _collection(metadata(events, spec, generated, source_name, geo_meta))
     return head + _features(events) + tail
 
@@ -113,18 +116,17 @@ def _collection(meta: dict) -> tuple[str, str]:
 
 def _features(events: pd.DataFrame, first: int = 0) -> str:
     """The events as GeoJSON Features separated as ``json.dumps`` separates list items (``first``:
-    the position of the first event in the whole export, its id when it has no event_id)."""
+    the position of the first event in the whole export, its id when it has no event_id), each
+    with the text ``json.dumps`` gives it: every column is encoded at once (the same C string
+    encoder and ``repr`` of numbers), then one ``%`` template per feature joins them; building a
+    dict per feature and encoding those took ~3/4 of a 100k-event export."""
     columns = export_columns(events)
-    props = _plain_columns(events, columns)
-    lon = np.round(events["longitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
-    lat = np.round(events["latitude"].to_numpy(dtype=float), _COORD_DECIMALS).tolist()
-    features = [
-        {"type": "Feature", "id": props["event_id"][i] if "event_id" in props else first + i,
-         "geometry": {"type": "Point", "coordinates": [lon[i], lat[i]]},
-         "properties": {c: props[c][i] for c in columns}}
-        for i in range(len(events))
-    ]
-    return json.dumps(features, ensure_ascii=False, allow_nan=False)[1:-1]
+    encoded = {c: _json_column(events[c]) for c in columns}
+    lon, lat = (_json_numbers(np.round(events[c].to_numpy(dtype=float), _COORD_DECIMALS)) for c in ("longitude", "latitude"))
+    ids = encoded["event_id"] if "event_id" in encoded else [repr(first + i) for i in range(len(events))]
+    keys = ", ".join(encode_basestring(c).replace("%", "%%") + ": %s" for c in columns)
+    template = '{"type": "Feature", "id": %s, "geometry": {"type": "Point", "coordinates": [%s, %s]}, "properties": {' + keys + "}}"
+    return ", ".join(template % row for row in zip(ids, lon, lat, *encoded.values()))
 
 
 def to_csv(events: pd.DataFrame, header: bool = True) -> str:
@@ -283,6 +285,40 @@ def _plain_columns(events: pd.DataFrame, columns: list[str]) -> dict[str, list]:
                 values = [_plain_value(v) for v in values]
         out[col] = values
     return out
+
+
+def _json_column(series: pd.Series) -> list[str]:
+    """Each value of a column as ``json.dumps`` writes the value :func:`_plain_columns` gives it."""
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(series):
+        texts = [f'"{v}"' for v in series.dt.strftime("%Y-%m-%d").fillna("").tolist()]
+    elif pd.api.types.is_bool_dtype(series):
+        texts = np.where(series.fillna(False).to_numpy(dtype=bool), "true", "false").tolist()
+    elif pd.api.types.is_integer_dtype(series):
+        texts = list(map(int.__repr__, series.fillna(0).to_numpy(dtype="int64").tolist()))
+    elif pd.api.types.is_float_dtype(series):
+        return _json_numbers(series.to_numpy(dtype=float))
+    elif isinstance(series.dtype, pd.StringDtype):  # str or missing, nothing else
+        texts = list(map(encode_basestring, series.fillna("").tolist()))
+    else:
+        return [json.dumps(v, ensure_ascii=False, allow_nan=False) for v in _plain_columns(series.to_frame(), [series.name])[series.name]]
+    return _with_null(texts, missing)
+
+
+def _json_numbers(values: np.ndarray) -> list[str]:
+    """Floats as ``json.dumps`` writes them (``repr``); NaN as null (:func:`_plain_value`), and
+    infinity refused as ``allow_nan=False`` refuses it."""
+    missing = np.isnan(values)
+    if np.isinf(values).any():
+        raise ValueError("Out of range float values are not JSON compliant")
+    return _with_null(list(map(float.__repr__, values.tolist())), missing)
+
+
+def _with_null(texts: list[str], missing: np.ndarray) -> list[str]:
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            texts[i] = "null"
+    return texts
 
 
 def _plain_value(value: object) -> object:

@@ -4,7 +4,8 @@ Layout of a store folder::
 
     manifest.json                 sources (size, SHA-256, counts), parts, schema version, layers
     year=2021/part-0000-00003.parquet   GeoParquet 1.1 (WKB points + bbox covering column), rows
-                                  sorted along a Hilbert curve; one file per source chunk and year
+                                  sorted by region, then along a Hilbert curve; one file per source
+                                  chunk and year
     rejected/source-0000.parquet  the rejected rows of each source (file, row, column, value, reason)
     ids/source-0000.npy           sorted 64-bit hashes of each source's event ids (an appended
                                   source's ids are checked against them)

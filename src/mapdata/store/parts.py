@@ -2,9 +2,10 @@
 
 A chunk goes through :func:`mapdata.load.load_events` and :func:`mapdata.dataset.join` (to the
 store's geography), exactly as a whole file does in memory. Its events are split by year (the store's Hive
-partitions ``year=YYYY``) and sorted along a Hilbert curve of their points, so each row group
-covers a small area and its bounding box (the GeoParquet 1.1 ``bbox`` covering column) lets a
-query skip it. Each event keeps its source (``source_seq``) and row (``source_row``), so queries
+partitions ``year=YYYY``) and sorted by region, then along a Hilbert curve of their points, so
+each row group of :data:`ROW_GROUP` rows covers one or a few regions and a small area: its
+``region_id`` range and bounding box (the GeoParquet 1.1 ``bbox`` covering column) let a query
+skip it. Each event keeps its source (``source_seq``) and row (``source_row``), so queries
 return events in the order the in-memory path has them.
 """
 
@@ -27,7 +28,7 @@ from .chunks import Chunk
 
 ORDER_COLUMNS = ("source_seq", "source_row")
 """Columns a part adds to the events: the source's number in the manifest and the row in it."""
-ROW_GROUP = 32_768
+ROW_GROUP = 4_096
 IDS_DIR = "ids"
 """The folder of id hashes: per chunk in the staging folder, per source in the store."""
 _HILBERT_BITS = 16
@@ -139,10 +140,13 @@ def _geography(geo_dir: str):
 
 
 def _write_years(events, staging: Path, stem: str):
-    """One part per year, its rows along the Hilbert curve (one reordering of the whole chunk:
-    taking rows of Arrow-backed text columns costs more than sorting)."""
+    """One part per year, its rows by region and along the Hilbert curve within a region, so a row
+    group holds one or a few regions: its ``region_id`` and ``bbox`` statistics let a region or
+    area filter skip it. One reordering of the whole chunk (taking rows of Arrow-backed text
+    columns costs more than sorting)."""
     years = events["event_date"].dt.year.to_numpy()
-    order = np.lexsort((hilbert(events["longitude"].to_numpy(), events["latitude"].to_numpy()), years))  # stable
+    regions, _ = pd.factorize(events["region_id"], sort=True)
+    order = np.lexsort((hilbert(events["longitude"].to_numpy(), events["latitude"].to_numpy()), regions, years))  # stable
     events, years = events.take(order), years[order]
     starts = np.flatnonzero(np.concatenate(([True], years[1:] != years[:-1])))
     for start, end in zip(starts, np.append(starts[1:], len(years))):
