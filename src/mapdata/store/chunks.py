@@ -12,6 +12,7 @@ and files smaller than one chunk are read whole, through the same call.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -57,18 +58,23 @@ class Scan:
 
 
 def scan(path: str | Path, chunk_bytes: int, hashed: bool = True) -> Scan:
-    """Hash ``path`` and cut it into chunks of about ``chunk_bytes`` (one pass over the file);
+    """Hash ``path`` and cut it into chunks of about ``chunk_bytes`` (one pass over the file; the
+    hash of a block runs in a second thread while this one cuts it: both release the GIL);
     without ``hashed``, cut only (the scan's sha256 is then empty)."""
     path = str(path)
     digest = hashlib.sha256() if hashed else None
     cutter = _Cutter(chunk_bytes)
     size = 0
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
+        hashing = None
         while block := handle.read(_BLOCK):
-            if digest:
-                digest.update(block)
+            if hashing:
+                hashing.result()  # the blocks reach the digest in order
+            hashing = hasher.submit(digest.update, block) if digest else None
             cutter.feed(np.frombuffer(block, dtype=np.uint8), size)
             size += len(block)
+        if hashing:
+            hashing.result()
     return Scan(path, size, digest.hexdigest() if digest else "", cutter.chunks(path, size))
 
 
