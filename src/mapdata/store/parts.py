@@ -142,15 +142,13 @@ def _geography(geo_dir: str):
 def _write_years(events, staging: Path, stem: str):
     """One part per year, its rows by region and along the Hilbert curve within a region, so a row
     group holds one or a few regions: its ``region_id`` and ``bbox`` statistics let a region or
-    area filter skip it. One reordering of the whole chunk (taking rows of Arrow-backed text
-    columns costs more than sorting)."""
+    area filter skip it. A year at a time, so a worker holds one year's copy besides the chunk."""
     years = events["event_date"].dt.year.to_numpy()
     regions, _ = pd.factorize(events["region_id"], sort=True)
-    order = np.lexsort((hilbert(events["longitude"].to_numpy(), events["latitude"].to_numpy()), regions, years))  # stable
-    events, years = events.take(order), years[order]
-    starts = np.flatnonzero(np.concatenate(([True], years[1:] != years[:-1])))
-    for start, end in zip(starts, np.append(starts[1:], len(years))):
-        year, ordered = years[start], events.iloc[start:end]
+    curve = hilbert(events["longitude"].to_numpy(), events["latitude"].to_numpy())
+    for year in ids.sorted_unique(years):
+        rows = np.flatnonzero(years == year)
+        ordered = events.take(rows[np.lexsort((curve[rows], regions[rows]))])  # stable: ties keep the file's order
         folder = staging / f"year={int(year)}"
         folder.mkdir(parents=True, exist_ok=True)
         write_part(ordered, folder / f"{stem}.parquet")
