@@ -156,7 +156,7 @@ def worker(task: str, arg: str) -> dict:
     elif task == "build":
         paths = boundary_files()
         start = time.perf_counter()
-        build = build_geography([paths["AZE-ADM1"], paths["AZE-ADM2"]], GEO_IN / "build_run")
+        build_geography([paths["AZE-ADM1"], paths["AZE-ADM2"]], GEO_IN / "build_run")
         results["seconds"] = time.perf_counter() - start
     elif task == "join":
         folder = Path(arg) if arg else None

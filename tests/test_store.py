@@ -204,8 +204,8 @@ def _damage(built, tmp_path, how) -> Path:
         part.write_bytes(part.read_bytes()[:-100])
     elif how == "foreign":
         pq.write_table(pa.table({"x": list(range(1000))}), part)
-    elif how == "newer":
-        manifest["store_version"] = STORE_VERSION + 1
+    elif how in ("newer", "older"):
+        manifest["store_version"] = STORE_VERSION + (1 if how == "newer" else -1)
         (store / MANIFEST).write_text(json.dumps(manifest))
     elif how == "missing partition":
         shutil.rmtree(part.parent)
@@ -213,7 +213,8 @@ def _damage(built, tmp_path, how) -> Path:
 
 
 @pytest.mark.parametrize("how, message", [("truncated", "truncated or replaced"), ("foreign", "truncated or replaced"),
-                                          ("newer", "newer mapdata"), ("missing partition", "is missing")])
+                                          ("newer", "newer mapdata"), ("older", "older mapdata"),
+                                          ("missing partition", "is missing")])
 def test_a_damaged_store_is_one_clear_error(built, tmp_path, capsys, how, message):
     store = _damage(built, tmp_path, how)
     with pytest.raises(StoreError, match=message):

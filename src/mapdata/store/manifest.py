@@ -20,9 +20,14 @@ from ..errors import MapdataError
 from ..files import write_text_atomically
 from ..geo import load_geography
 
-STORE_VERSION = 1
+STORE_VERSION = 2
 """How a store is laid out and what its columns mean. Bump it when either changes: a store made
-by a newer version is refused with a message, never misread."""
+by another version is refused with a message, never misread."""
+
+UPGRADES: dict[int, str] = {
+    2: "events outside every region have an empty border_km, and parts are sorted by region in small row groups",
+}
+"""What each store version changed, named when an older store is refused."""
 
 MANIFEST = "manifest.json"
 KIND = "mapdata-store"
@@ -113,6 +118,9 @@ def read(store: Path) -> Manifest:
         if int(raw["store_version"]) > STORE_VERSION:
             raise StoreError(f"{store}: store version {raw['store_version']} was written by a newer mapdata "
                              f"(this one reads version {STORE_VERSION}); upgrade mapdata or rebuild the store")
+        if int(raw["store_version"]) < STORE_VERSION:
+            raise StoreError(f"{store}: store version {raw['store_version']} was written by an older mapdata "
+                             f"(this one reads version {STORE_VERSION}: {UPGRADES[STORE_VERSION]}); rebuild the store")
         manifest = Manifest(geography=raw["geography"], sources=[Source(**s) for s in raw["sources"]],
                             parts=[Part(**p) for p in raw["parts"]], columns=dict(raw["columns"]),
                             builds=list(raw["builds"]), store_version=int(raw["store_version"]))
