@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from .location import Location, locate
 
 HASHED = np.dtype([("hash", "<u8"), ("row", "<i8")])
 """A chunk's id file: per accepted event its id's hash and its row in the source file."""
@@ -39,13 +40,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def write_chunk(path: Path, rows: np.ndarray, hashes: np.ndarray) -> None:
+def write_chunk(path: Location, rows: np.ndarray, hashes: np.ndarray) -> None:
     """Write a chunk's (hash, row) pairs sorted by hash."""
     order = np.argsort(hashes, kind="stable")
     pairs = np.empty(len(hashes), dtype=HASHED)
     pairs["hash"], pairs["row"] = hashes[order], rows[order]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, pairs)
+    path.parent.mkdir()
+    with path.target() as target:
+        np.save(target, pairs)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Found:
 
 
 def buckets(events: int, chunks: dict[int, Sequence[str]], stored: Sequence[str],
-            repeated: dict[int, np.ndarray], out: Path) -> list[Bucket]:
+            repeated: dict[int, np.ndarray], out: Location) -> list[Bucket]:
     """Enough buckets that each holds about :data:`BUCKET_EVENTS` of the ``events`` hashes."""
     count = max(1, math.ceil(events / BUCKET_EVENTS))
     edges = [k * _SPAN // count for k in range(count + 1)]
@@ -99,20 +101,21 @@ def check(bucket: Bucket) -> Found:
         pick = _member(hashes, earlier)
         across.append(pd.DataFrame({"source_seq": seq, "source_row": pairs["row"][pick]}))
         mine = sorted_unique(ordered)
-        np.save(Path(bucket.out) / f"{seq}-{bucket.number}.npy", mine)
+        with (locate(bucket.out) / f"{seq}-{bucket.number}.npy").target() as target:
+            np.save(target, mine)
         distinct[seq] = len(mine)
         earlier = sorted_unique(np.concatenate((earlier, mine)))
     return Found(bucket.number, _rows(within), _rows(across), distinct)
 
 
-def assemble(path: Path, out: Path, seq: int, found: Sequence[Found]) -> None:
+def assemble(path: Location, out: Location, seq: int, found: Sequence[Found]) -> None:
     """Write source ``seq``'s sorted distinct hashes (one ``.npy``) from its buckets' pieces, one at a time."""
     found = sorted(found, key=lambda f: f.number)
-    with open(path, "wb") as handle:
+    with path.open("wb") as handle:
         np.lib.format.write_array_header_2_0(handle, {"descr": "<u8", "fortran_order": False,
                                                       "shape": (sum(f.distinct[seq] for f in found),)})
         for f in found:
-            np.load(out / f"{seq}-{f.number}.npy").tofile(handle)
+            handle.write(np.load((out / f"{seq}-{f.number}.npy").source()).data)
 
 
 def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -128,8 +131,10 @@ def _in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def _load_range(path: str, low: int, high: int) -> np.ndarray:
-    """Hashes in ``[low, high)`` of a sorted hash or pair file, read without loading the rest."""
-    return np.array(_in_range(np.load(path, mmap_mode="r"), low, high))
+    """Hashes in ``[low, high)`` of a sorted hash or pair file: a local file is mapped, so the rest
+    is not read; a remote one is read whole (a chunk's or a source's hashes, 8 or 16 bytes an event)."""
+    where = locate(path)
+    return np.array(_in_range(np.load(where.source(), mmap_mode="r" if where.local else None), low, high))
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
