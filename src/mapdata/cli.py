@@ -24,7 +24,7 @@ from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
 from .rejections import grouped_lines
-from .store.location import path_or_url
+from .store.location import is_url, path_or_url
 from .store.manifest import is_store
 from .stream import NotStreamable, export_stream
 
@@ -300,7 +300,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.events is not None and is_store(args.events):
+    if args.events is not None and (is_url(args.events) or is_store(args.events)):  # a URL can only be a store
         return _export_store(args)
     spec = _filter_spec(args)
     path = Path(args.events if args.events is not None else config.get("EVENTS"))

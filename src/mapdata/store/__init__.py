@@ -36,7 +36,7 @@ from . import manifest as mf
 from .build import REJECTED_DIR, Built, Progress, build_store
 from .manifest import StoreError, is_store
 from .parts import ORDER_COLUMNS
-from .location import Location, locate
+from .location import Location, check_reachable, locate
 from .query import cursor, in_period, parquet_list, use_filesystem
 
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
@@ -150,7 +150,9 @@ class Store:
 
 
 def open_store(path: str | os.PathLike) -> Store:
-    """Open the store at ``path``; a :class:`StoreError` says what is wrong with a damaged one."""
-    if not is_store(path):
+    """Open the store at ``path`` (a folder or a URL); a :class:`StoreError` says what is wrong with a damaged one."""
+    where = locate(path)
+    check_reachable(where)
+    if not is_store(where):
         raise StoreError(f"{path}: not a mapdata store (no {mf.MANIFEST})")
     return Store(path)

@@ -154,12 +154,13 @@ def locate(where: str | os.PathLike | Location) -> Location:
         return Location(None, str(Path(text).resolve()))
     import fsspec
     from fsspec.implementations.local import LocalFileSystem
+    from fsspec.registry import known_implementations
 
     scheme = text.split("://", 1)[0]
     try:
         fs, path = fsspec.core.url_to_fs(text)
     except ImportError:
-        known = fsspec.registry.known_implementations.get(scheme, {}).get("class", scheme)
+        known = known_implementations.get(scheme, {}).get("class", scheme)
         package = known.split(".")[0]
         raise MapdataError(f"{scheme}:// needs {package}: pip install {package}") from None
     except ValueError as exc:
