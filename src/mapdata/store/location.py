@@ -18,7 +18,7 @@ import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 from ..errors import MapdataError
 
@@ -80,13 +80,20 @@ class Location:
             return []
         return [entry.rstrip("/").rsplit("/", 1)[-1] for entry in self.fs.ls(self.path, detail=False)]
 
-    def sizes(self) -> dict[str, int]:
-        """Every file below this folder by relative path, with its size: one listing on an object store."""
+    def sizes(self, names: Iterable[str]) -> dict[str, int]:
+        """The size of each of the files ``names`` (paths below this folder) that is there: a stat
+        each locally, one listing of the folder on an object store."""
         if self.fs is None:
-            root = Path(self.path)
-            return {p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*") if p.is_file()}
-        found = self.fs.find(self.path, detail=True)
-        return {name[len(self.path) + 1:]: int(info["size"]) for name, info in found.items() if info["type"] == "file"}
+            found = {}
+            for name in names:
+                try:
+                    found[name] = os.stat(os.path.join(self.path, name)).st_size
+                except FileNotFoundError:
+                    continue
+            return found
+        listing = {entry[len(self.path) + 1:]: int(info["size"])
+                   for entry, info in self.fs.find(self.path, detail=True).items() if info["type"] == "file"}
+        return {name: listing[name] for name in names if name in listing}
 
     def mkdir(self) -> None:
         """Make the folder (and its parents) locally; an object store has no folders to make."""

@@ -136,8 +136,8 @@ def read(store: Location) -> Manifest:
 
 
 def _check_parts(store: Location, manifest: Manifest) -> None:
-    """Every listed part there with its recorded size (the store's files listed once: one request on an object store)."""
-    sizes = store.sizes()
+    """Every listed part there with its recorded size (on an object store, one listing of the store)."""
+    sizes = store.sizes(part.relpath for part in manifest.parts)
     partitions = {name.split("/", 1)[0] for name in sizes}
     for part in manifest.parts:
         if f"year={part.year}" not in partitions:
