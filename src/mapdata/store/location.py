@@ -65,9 +65,6 @@ class Location:
     def is_file(self) -> bool:
         return os.path.isfile(self.path) if self.fs is None else self.fs.isfile(self.path)
 
-    def is_dir(self) -> bool:
-        return os.path.isdir(self.path) if self.fs is None else self.fs.isdir(self.path)
-
     def size(self) -> int:
         """The file's size in bytes; ``FileNotFoundError`` when it is not there."""
         return os.path.getsize(self.path) if self.fs is None else int(self.fs.size(self.path))
@@ -178,11 +175,12 @@ def locate(where: str | os.PathLike | Location) -> Location:
 
 
 def check_reachable(where: Location) -> None:
-    """Refuse, with one line, a remote location whose bucket (the path's first part) cannot be listed."""
+    """Refuse, with one line, a remote location whose bucket (the path's first part) cannot be
+    reached: no such bucket, no access, no answer from the endpoint."""
     if where.fs is None:
         return
     bucket = where.path.split("/", 1)[0]
     try:
-        where.fs.ls(bucket, detail=False)
-    except (OSError, ValueError) as exc:
-        raise MapdataError(f"{where}: cannot reach {where.fs.unstrip_protocol(bucket)} ({exc})") from None
+        where.fs.info(bucket)
+    except Exception as exc:  # any file system's errors (botocore's are not OSError): all mean "cannot reach"
+        raise MapdataError(f"{where}: cannot reach {where.fs.unstrip_protocol(bucket)} ({exc or type(exc).__name__})") from None
