@@ -132,7 +132,7 @@ def _in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 def _load_range(path: str, low: int, high: int) -> np.ndarray:
     """Hashes in ``[low, high)`` of a sorted hash or pair file: a local file is mapped, so the rest
-    is not read; a remote one is read whole (a chunk's or a source's hashes, 8 or 16 bytes an event)."""
+    is not read; a remote one is read whole (8 or 16 bytes an event; see the README's sizing)."""
     where = locate(path)
     return np.array(_in_range(np.load(where.source(), mmap_mode="r" if where.local else None), low, high))
 
