@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
+
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
 from mapdata.cli import main
 from mapdata.filters import FilterSpec, filter_events
-from mapdata.store import build_store, open_store
+from mapdata.store import build_store, ids, open_store
 from mapdata.store.chunks import scan
+from mapdata.store.location import locate
 
 from conftest import DATA
 from test_store import CHUNK_MB, _in_memory
@@ -92,22 +95,41 @@ def test_the_manifest_records_the_urls_with_the_files_size_and_hash(s3, stores):
     assert chunks == [len(scan(p, int(CHUNK_MB * (1 << 20))).chunks) for p in SOURCES] and chunks[0] > 1
 
 
-def test_an_appended_source_with_clashing_and_repeated_ids(s3, cluster, tmp_path):
-    """Parts that lose rows are rewritten in the bucket; the first source's stored id hashes are read from it."""
+@pytest.mark.parametrize("bucket_events", [ids.BUCKET_EVENTS, 3], ids=["one bucket", "many buckets"])
+def test_an_appended_source_with_clashing_and_repeated_ids(s3, cluster, tmp_path, monkeypatch, bucket_events):
+    """Parts that lose rows are rewritten in the bucket; the id hashes are read from it by range."""
+    monkeypatch.setattr(ids, "BUCKET_EVENTS", bucket_events)  # the client cuts the hash range
     base = (DATA / "events_valid.csv").read_text(encoding="utf-8").rstrip("\n").split("\n")
     repeated = tmp_path / "repeated.csv"  # its row 2 twice again at the end, in another chunk
     repeated.write_text("\n".join(base + [base[1], base[1]]) + "\n", encoding="utf-8")
     extra = tmp_path / "extra.csv"  # AZARM-0009 again, and one new id
     extra.write_text("\n".join([base[0], base[1], base[2].replace("AZARM-0011", "NEW-0001", 1)]) + "\n", encoding="utf-8")
-    store = f"s3://{BUCKET}/stores/appended"
+    store = f"s3://{BUCKET}/stores/appended-{bucket_events}"
     for path in (repeated, extra):
-        s3.put_file(str(path), f"{BUCKET}/appended/{path.name}")
-        build_store([f"s3://{BUCKET}/appended/{path.name}"], store, scheduler=cluster, chunk_mb=CHUNK_MB)
+        s3.put_file(str(path), f"{BUCKET}/appended-{bucket_events}/{path.name}")
+        build_store([f"s3://{BUCKET}/appended-{bucket_events}/{path.name}"], store, scheduler=cluster, chunk_mb=CHUNK_MB)
     memory = _in_memory([repeated, extra])
     assert_geodataframe_equal(open_store(store).select(FilterSpec()), memory.events.reset_index(drop=True))
     rejected = open_store(store).rejected()
     assert rejected["reason"].tolist().count("duplicate event_id (first used on row 2)") == 2
     assert "event_id already used in repeated.csv; not merged" in set(rejected["reason"])
+
+
+@pytest.mark.parametrize("spread", ["uniform", "clustered"])
+def test_a_range_of_a_remote_hash_file_is_the_local_files(s3, tmp_path, spread):
+    """Ranged reads (edges near their expected positions, widened on a miss) give the memory-mapped slice."""
+    rng = np.random.default_rng(7)
+    hashes = rng.integers(0, 2**64, 50_000, dtype=np.uint64, endpoint=False)
+    if spread == "clustered":  # far from uniform: every edge misses its first window
+        hashes = hashes % np.uint64(1 << 40) + np.uint64(1 << 62)
+    local = tmp_path / "chunk.npy"
+    ids.write_chunk(locate(local), np.arange(len(hashes)), hashes)
+    s3.put_file(str(local), f"{BUCKET}/hashes/{spread}.npy")
+    edges = sorted({0, 1 << 62, (1 << 62) + (1 << 39), 1 << 63, *(int(v) for v in rng.integers(0, 2**63, 12)), 1 << 64})
+    for low, high in zip(edges, edges[1:]):
+        remote = ids._load_range(f"s3://{BUCKET}/hashes/{spread}.npy", low, high)
+        assert np.array_equal(remote, ids._load_range(str(local), low, high))
+    assert sum(len(ids._load_range(f"s3://{BUCKET}/hashes/{spread}.npy", lo, hi)) for lo, hi in zip(edges, edges[1:])) == 50_000
 
 
 def test_a_store_missing_a_part_is_refused(s3, stores, capsys):

@@ -11,6 +11,7 @@ wrong answer. Memory follows the bucket, not the number of events, on the worker
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
 from typing import Sequence
@@ -26,6 +27,8 @@ BUCKET_EVENTS = 2_000_000
 BUCKETS_DIR = "buckets"
 """The staging folder's subfolder for each bucket's distinct hashes per source."""
 _SPAN = 1 << 64
+_HEADER_BYTES = 4096
+"""More than a ``.npy`` header of these files takes (128 bytes for np.save's)."""
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
@@ -131,10 +134,41 @@ def _in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def _load_range(path: str, low: int, high: int) -> np.ndarray:
-    """Hashes in ``[low, high)`` of a sorted hash or pair file: a local file is mapped, so the rest
-    is not read; a remote one is read whole (8 or 16 bytes an event; see the README's sizing)."""
+    """Hashes in ``[low, high)`` of a sorted hash or pair file, read without loading the rest: a
+    local file is memory-mapped, a remote one read by ranges (:func:`_remote_range`)."""
     where = locate(path)
-    return np.array(_in_range(np.load(where.source(), mmap_mode="r" if where.local else None), low, high))
+    if where.local:
+        return np.array(_in_range(np.load(where.path, mmap_mode="r"), low, high))
+    return _remote_range(where, low, high)
+
+
+def _remote_range(where: Location, low: int, high: int) -> np.ndarray:
+    """Four ranged reads: the header, a window around each edge's expected position (the hashes
+    are uniform, so an edge lies within a few standard deviations, ~sqrt(n)/2 entries, of
+    ``n × value / 2^64``; a miss widens the window), and the slice between the edges."""
+    handle = io.BytesIO(where.read_range(0, _HEADER_BYTES))
+    version = np.lib.format.read_magic(handle)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    (count,), _, dtype = read_header(handle)
+    offset = handle.tell()
+    start = _remote_edge(where, offset, count, dtype, low)
+    end = count if high >= _SPAN else _remote_edge(where, offset, count, dtype, high)
+    return np.frombuffer(where.read_range(offset + start * dtype.itemsize, offset + end * dtype.itemsize), dtype=dtype).copy()
+
+
+def _remote_edge(where: Location, offset: int, count: int, dtype: np.dtype, value: int) -> int:
+    """The index of the first hash ``>= value`` in a remote sorted file of ``count`` entries."""
+    guess = int(count * (value / _SPAN))
+    width = 3 * math.isqrt(count) // 2 + 64
+    low, high = max(0, guess - width), min(count, guess + width)
+    while True:
+        entries = np.frombuffer(where.read_range(offset + low * dtype.itemsize, offset + high * dtype.itemsize), dtype=dtype)
+        keys = entries["hash"] if dtype == HASHED else entries
+        at = int(np.searchsorted(keys, np.uint64(value)))
+        if (at > 0 or low == 0) and (at < len(keys) or high == count):
+            return low + at
+        width *= 4
+        low, high = max(0, low - width), min(count, high + width)
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:

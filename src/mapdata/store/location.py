@@ -120,7 +120,9 @@ class Location:
         return self.fs.cat_file(self.path)
 
     def read_range(self, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` of the file (one ranged request on an object store)."""
+        """Bytes ``[start, end)`` of the file (one ranged request on an object store; none for an empty range)."""
+        if end <= start:
+            return b""
         if self.fs is None:
             with open(self.path, "rb") as handle:
                 handle.seek(start)
