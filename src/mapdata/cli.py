@@ -374,7 +374,7 @@ def _print_mismatches(flagged) -> None:
         print(f"  {row.event_id}: reported {row.country}; {where}")
 
 
-def _validate_store(path: Path, args: argparse.Namespace) -> int:
+def _validate_store(path: Path | str, args: argparse.Namespace) -> int:
     from .store import open_store
 
     store = open_store(path)

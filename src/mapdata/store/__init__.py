@@ -34,9 +34,9 @@ from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
 from . import manifest as mf
 from .build import REJECTED_DIR, Built, Progress, build_store
+from .location import Location, check_reachable, locate
 from .manifest import StoreError, is_store
 from .parts import ORDER_COLUMNS
-from .location import Location, check_reachable, locate
 from .query import cursor, in_period, parquet_list, use_filesystem
 
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
