@@ -24,6 +24,7 @@ from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
 from .rejections import grouped_lines
+from .store.location import is_url, path_or_url
 from .store.manifest import is_store
 from .stream import NotStreamable, export_stream
 
@@ -82,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                                 "or a CSV with name, latitude, longitude [, alternative_names, country, admin1] (repeatable)")
 
     validate = commands.add_parser("validate", parents=[geography], help="check an events CSV and list the rejected rows")
-    validate.add_argument("file", type=Path, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped), or a store")
+    validate.add_argument("file", type=path_or_url, help="events CSV (mapdata schema, ACLED export, UCDP GED, or mapped), "
+                          "or a store (a folder or a URL such as s3://bucket/store)")
     validate.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
     _reading_options(validate)
     _report_options(validate)
@@ -97,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=_import)
 
     export = commands.add_parser("export", parents=[geography], help="write the (filtered) events as GeoJSON, CSV or GeoPackage")
-    export.add_argument("--events", type=Path, default=None, help=f"events file or store (default: {config.get('EVENTS')})")
+    export.add_argument("--events", type=path_or_url, default=None,
+                        help=f"events file or store, a folder or a URL (default: {config.get('EVENTS')})")
     export.add_argument("--events-format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT",
                         help="format of --events: " + _FORMAT_HELP)
     _reading_options(export)
@@ -117,8 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND")
     store_build = store_commands.add_parser("build", parents=[geography], help="load, validate, geocode and join events files into a store "
                                             "(made if absent; sources already in it are skipped)")
-    store_build.add_argument("sources", type=Path, nargs="+", metavar="SOURCE", help="events files (any format `validate` reads)")
-    store_build.add_argument("-o", "--output", type=Path, required=True, metavar="STORE", help="the store's folder")
+    store_build.add_argument("sources", type=path_or_url, nargs="+", metavar="SOURCE",
+                             help="events files (any format `validate` reads), paths or URLs such as s3://bucket/file.csv")
+    store_build.add_argument("-o", "--output", type=path_or_url, required=True, metavar="STORE",
+                             help="the store's folder, or a URL such as s3://bucket/store")
     store_build.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:8786); default: a local "
                              "cluster of this machine's cores")
     store_build.add_argument("--format", dest="format_in", type=_input_format, default=("auto", None), metavar="FORMAT", help=_FORMAT_HELP)
@@ -295,7 +300,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    if args.events is not None and is_store(args.events):
+    if args.events is not None and (is_url(args.events) or is_store(args.events)):  # a URL can only be a store
         return _export_store(args)
     spec = _filter_spec(args)
     path = Path(args.events if args.events is not None else config.get("EVENTS"))
@@ -369,7 +374,7 @@ def _print_mismatches(flagged) -> None:
         print(f"  {row.event_id}: reported {row.country}; {where}")
 
 
-def _validate_store(path: Path, args: argparse.Namespace) -> int:
+def _validate_store(path: Path | str, args: argparse.Namespace) -> int:
     from .store import open_store
 
     store = open_store(path)

@@ -11,7 +11,8 @@ Layout of a store folder::
                                   source's ids are checked against them)
 
 :func:`build_store` makes or extends one (:mod:`mapdata.store.build`); :func:`open_store` opens
-one for queries (:class:`Store`). The events a store gives for a filter are the events, with the
+one for queries (:class:`Store`). A store may be a local folder or an fsspec URL
+(``s3://bucket/store``; :mod:`mapdata.store.location`). The events a store gives for a filter are the events, with the
 same derived columns and in the same order, that the in-memory path gives for the same files.
 """
 
@@ -33,9 +34,10 @@ from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
 from . import manifest as mf
 from .build import REJECTED_DIR, Built, Progress, build_store
+from .location import Location, check_reachable, locate
 from .manifest import StoreError, is_store
 from .parts import ORDER_COLUMNS
-from .query import cursor, in_period, parquet_list
+from .query import cursor, in_period, parquet_list, use_filesystem
 
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
 
@@ -44,7 +46,9 @@ class Store:
     """An opened store: its manifest (checked against the files) and queries on it."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path).resolve()
+        self.path = locate(path)
+        if self.path.fs is not None:
+            use_filesystem(self.path.fs)
         self.manifest = mf.read(self.path)
         self.name = self.path.name
         self._distinct_values: dict[str, list] = {}
@@ -106,7 +110,8 @@ class Store:
 
     def rejected(self) -> pd.DataFrame:
         """Every source's rejected rows, source by source."""
-        frames = [pd.read_parquet(self.path / REJECTED_DIR / f"source-{s.id:04d}.parquet") for s in self.manifest.sources]
+        frames = [pd.read_parquet((self.path / REJECTED_DIR / f"source-{s.id:04d}.parquet").source())
+                  for s in self.manifest.sources]
         frames = [f for f in frames if len(f)]
         if not frames:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row" else "str") for c in REJECTED_COLUMNS})
@@ -117,7 +122,7 @@ class Store:
         return Dataset(self.select(FilterSpec()), self.rejected(), self.geography, self.name)
 
     @property
-    def _all_files(self) -> list[Path]:
+    def _all_files(self) -> list[Location]:
         return [self.path / p.relpath for p in self.manifest.parts]
 
     def distinct(self, column: str) -> list:
@@ -145,7 +150,9 @@ class Store:
 
 
 def open_store(path: str | os.PathLike) -> Store:
-    """Open the store at ``path``; a :class:`StoreError` says what is wrong with a damaged one."""
-    if not is_store(path):
+    """Open the store at ``path`` (a folder or a URL); a :class:`StoreError` says what is wrong with a damaged one."""
+    where = locate(path)
+    check_reachable(where)
+    if not is_store(where):
         raise StoreError(f"{path}: not a mapdata store (no {mf.MANIFEST})")
     return Store(path)

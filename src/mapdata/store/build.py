@@ -7,14 +7,16 @@ staging folder (:func:`mapdata.store.parts.run`, one task per chunk, memory boun
 size), and send back a 64-bit hash of each event's id → here: find the ids used twice across
 chunks and files from the hashes (and the stored hashes of the sources already in the store),
 read back only those events' ids (DuckDB) and report them as the in-memory path does → move the parts
-into their partitions, write the rejected rows and the manifest. A source already in the store (same
-bytes) is skipped, so building again from the same files changes nothing.
+into their partitions, write the rejected rows and the manifest, last (the commit point: on an
+object store, which has no rename, the parts are copied into place first and the manifest, one
+upload, makes them part of the store). A source already in the store (same bytes) is skipped, so
+building again from the same files changes nothing. Sources and the store may be local paths or
+fsspec URLs (:mod:`mapdata.store.location`); the boundary folder, mapping and gazetteer files are local.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +36,9 @@ from ..validate import duplicate_id_first_row, duplicate_id_reason
 from . import manifest as mf
 from . import ids, parts
 from .chunks import Scan, scan
+from .location import Location, check_reachable, locate
 from .parts import IDS_DIR
-from .query import cursor, parquet_list
+from .query import cursor, parquet_list, use_filesystem
 
 REJECTED_DIR = "rejected"
 _STAGING = "_staging"
@@ -80,18 +83,20 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
     setting). ``progress`` is called after every chunk.
     """
     started = time.perf_counter()
-    store = Path(store).resolve()
+    store = locate(store)
+    check_reachable(store)
     geo = Path(geo_dir or config.get("GEO_DIR")).resolve()
     manifest = _open_or_new(store, mf.geography(geo))
-    paths = [str(Path(s).resolve()) for s in sources]
-    for path in paths:
-        if not Path(path).is_file():
-            raise mf.StoreError(f"{path}: no such file")
+    wheres = [locate(s) for s in sources]
+    for where in wheres:
+        if not where.is_file():
+            raise mf.StoreError(f"{where}: no such file")
+    paths = [str(w) for w in wheres]
     known = {(s.path, s.size) for s in manifest.sources}
     with ExitStack() as stack, ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1) as pool:
         # a file the store cannot hold yet (new path or size): start the cluster while the files are hashed
         early = pool.submit(_connect, stack, scheduler, geo) \
-            if any((p, os.path.getsize(p)) not in known for p in paths) else None
+            if any((str(w), w.size()) not in known for w in wheres) else None
         scans = list(pool.map(lambda path: scan(path, int(chunk_mb * (1 << 20))), paths))  # hashing and numpy release the GIL
         new, skipped = _new_sources(scans, manifest)
         if not new:
@@ -106,13 +111,15 @@ def build_store(sources: Sequence[str | os.PathLike], store: str | os.PathLike, 
     try:
         records = _finish(store, manifest, new, done, found, staging, names)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if not any(staging.parent.iterdir()):
-            staging.parent.rmdir()
+        staging.remove()
+        if not staging.parent.names():
+            staging.parent.remove()
     return Built(tuple(records), tuple(skipped), manifest.events, time.perf_counter() - started)
 
 
-def _open_or_new(store: Path, geography: dict) -> mf.Manifest:
+def _open_or_new(store: Location, geography: dict) -> mf.Manifest:
+    if store.fs is not None:
+        use_filesystem(store.fs)  # the duplicate check reads the parts with DuckDB
     if mf.is_store(store):
         manifest = mf.read(store)
         if manifest.geography["layers"] != geography["layers"] or manifest.geography["schema"] != geography["schema"] \
@@ -120,9 +127,9 @@ def _open_or_new(store: Path, geography: dict) -> mf.Manifest:
             raise mf.StoreError(f"{store}: built with other boundary layers, join settings or schema "
                                 f"({manifest.geography['geo_dir']}); build a new store")
         return manifest
-    if store.exists() and any(store.iterdir()):
+    if store.names():
         raise mf.StoreError(f"{store}: a folder that is not empty and not a store (no {mf.MANIFEST}); choose a new folder")
-    store.mkdir(parents=True, exist_ok=True)
+    store.mkdir()
     return mf.Manifest(geography=geography)
 
 
@@ -171,12 +178,12 @@ def _new_sources(scans: list[Scan], manifest: mf.Manifest) -> tuple[list[Scan], 
     return new, skipped
 
 
-def _jobs(new: list[Scan], manifest: mf.Manifest, reading: tuple, geo: Path, staging: Path) -> list[parts.Job]:
+def _jobs(new: list[Scan], manifest: mf.Manifest, reading: tuple, geo: Path, staging: Location) -> list[parts.Job]:
     """One job per chunk; ``reading``: format, mapping file, date form, sheet, gazetteer files."""
     fmt, mapping, date_format, sheet, gazetteers = reading
     first = max((s.id for s in manifest.sources), default=-1) + 1
     mapping_path = str(Path(mapping).resolve()) if mapping else None
-    return [parts.Job(chunk, number, first + seq, Path(item.path).name, fmt, mapping_path, date_format, sheet, gazetteers, str(geo),
+    return [parts.Job(chunk, number, first + seq, locate(item.path).name, fmt, mapping_path, date_format, sheet, gazetteers, str(geo),
                       str(staging)) for seq, item in enumerate(new) for number, chunk in enumerate(item.chunks)]
 
 
@@ -196,7 +203,7 @@ def _run(client, jobs: list[parts.Job], progress) -> list[parts.Done]:
     return sorted(done, key=lambda d: (d.seq, d.number))
 
 
-def _check_ids(client, store: Path, manifest: mf.Manifest, done: list[parts.Done], staging: Path) -> list[ids.Found]:
+def _check_ids(client, store: Location, manifest: mf.Manifest, done: list[parts.Done], staging: Location) -> list[ids.Found]:
     """The duplicate check on the id hashes, one Dask task per bucket of the hash range (:mod:`mapdata.store.ids`)."""
     chunks: dict[int, list[str]] = {}
     repeated = {}
@@ -206,7 +213,7 @@ def _check_ids(client, store: Path, manifest: mf.Manifest, done: list[parts.Done
         if len(local):
             repeated[d.seq] = np.concatenate((repeated.get(d.seq, np.empty(0, dtype="<u8")), ids.id_hashes(local)))
     out = staging / ids.BUCKETS_DIR
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir()
     stored = [str(store / IDS_DIR / f"source-{s.id:04d}.npy") for s in manifest.sources]
     events = sum(d.accepted for d in done) + manifest.events
     tasks = ids.buckets(events, chunks, stored, {seq: ids.sorted_unique(v) for seq, v in repeated.items()}, out)
@@ -214,8 +221,8 @@ def _check_ids(client, store: Path, manifest: mf.Manifest, done: list[parts.Done
     return client.gather(futures)
 
 
-def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], found: list[ids.Found],
-            staging: Path, names: dict[int, str]) -> list[mf.Source]:
+def _finish(store: Location, manifest: mf.Manifest, new: list[Scan], done: list[parts.Done], found: list[ids.Found],
+            staging: Location, names: dict[int, str]) -> list[mf.Source]:
     staged = [staging / f"year={w.year}" / w.name for d in done for w in d.parts]
     seqs = sorted({d.seq for d in done})
     rejected = {seq: pd.concat([d.rejected for d in done if d.seq == seq], ignore_index=True) for seq in seqs}
@@ -225,14 +232,15 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
     counts = _place(store, staging, manifest, done, pd.concat([repeated, clashes])[["filename", "source_row"]])
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for folder in (REJECTED_DIR, IDS_DIR):
-        (store / folder).mkdir(exist_ok=True)
+        (store / folder).mkdir()
     records = []
     for seq, item in zip(seqs, new):
         name = names[seq]
         table = rejected[seq].sort_values(["row", "column"], kind="stable")
         mine = clashes[clashes["source_seq"] == seq]
         table = pd.concat([table, already_used(mine["event_id"], name, mine["first_name"])], ignore_index=True)
-        table.astype({"row": "int64"}).to_parquet(store / REJECTED_DIR / f"source-{seq:04d}.parquet", index=False)
+        with (store / REJECTED_DIR / f"source-{seq:04d}.parquet").target() as target:
+            table.astype({"row": "int64"}).to_parquet(target, index=False)
         ids.assemble(store / IDS_DIR / f"source-{seq:04d}.npy", staging / ids.BUCKETS_DIR, seq, found)
         chunks = [d for d in done if d.seq == seq]
         records.append(mf.Source(id=seq, path=item.path, name=name, size=item.size, sha256=item.sha256,
@@ -251,7 +259,7 @@ def _finish(store: Path, manifest: mf.Manifest, new: list[Scan], done: list[part
 _FOUND = ["source_seq", "source_row", "event_id", "filename"]
 
 
-def _rows(staged: list[Path], wanted: pd.DataFrame) -> pd.DataFrame:
+def _rows(staged: list[Location], wanted: pd.DataFrame) -> pd.DataFrame:
     """The id and part file of the staged events ``wanted`` names (source_seq, source_row)."""
     if wanted.empty:
         return pd.DataFrame(columns=_FOUND)
@@ -261,7 +269,7 @@ def _rows(staged: list[Path], wanted: pd.DataFrame) -> pd.DataFrame:
                        "JOIN wanted USING (source_seq, source_row)").df()
 
 
-def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: dict[int, str],
+def _within_files(staged: list[Location], rejected: dict[int, pd.DataFrame], names: dict[int, str],
                   wanted: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """Ids used on several rows of one file whose copies fell into different chunks: every row after
     the file's first is rejected (returned with its part file), and every duplicate's reason names
@@ -286,7 +294,7 @@ def _within_files(staged: list[Path], rejected: dict[int, pd.DataFrame], names: 
     return later, rejected
 
 
-def _across_files(store: Path, staged: list[Path], manifest: mf.Manifest, names: dict[int, str],
+def _across_files(store: Location, staged: list[Location], manifest: mf.Manifest, names: dict[int, str],
                   wanted: pd.DataFrame, repeated: pd.DataFrame) -> pd.DataFrame:
     """Events of a new source whose id an earlier source (in the store or before it in this build)
     already used: not added, reported with the earlier source's name as :func:`merge_datasets` does.
@@ -306,7 +314,7 @@ def _across_files(store: Path, staged: list[Path], manifest: mf.Manifest, names:
     return clashes.assign(first_name=clashes["first_seq"].map(names))
 
 
-def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.Done], dropped: pd.DataFrame) -> dict[int, int]:
+def _place(store: Location, staging: Location, manifest: mf.Manifest, done: list[parts.Done], dropped: pd.DataFrame) -> dict[int, int]:
     """Move the staged parts into their partitions, rewriting the few that lose rows (``dropped``:
     part file, source row); the events added per source."""
     import geopandas as gpd
@@ -318,15 +326,15 @@ def _place(store: Path, staging: Path, manifest: mf.Manifest, done: list[parts.D
             year, name, rows = written.year, written.name, written.rows
             source = staging / f"year={year}" / name
             if str(source) in rows_out:
-                events = gpd.read_parquet(source)
+                events = gpd.read_parquet(source.source())
                 events = events[~events["source_row"].isin(rows_out[str(source)]).to_numpy()]
                 rows = len(events)
                 if rows:
                     parts.write_part(events, source)
             target = store / f"year={year}" / name
             if rows:
-                target.parent.mkdir(exist_ok=True)
-                os.replace(source, target)
-                manifest.parts.append(mf.Part(year, name, target.stat().st_size, rows, written.first, written.last))
+                target.parent.mkdir()
+                source.move(target)
+                manifest.parts.append(mf.Part(year, name, target.size(), rows, written.first, written.last))
             counts[d.seq] = counts.get(d.seq, 0) + rows
     return counts

@@ -19,6 +19,8 @@ from typing import Iterator
 
 import numpy as np
 
+from .location import locate
+
 _BLOCK = 16 << 20
 _QUOTE, _NEWLINE, _RETURN = 34, 10, 13
 _WHOLE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"PK")
@@ -38,13 +40,12 @@ class Chunk:
     whole: bool = False
 
     def read(self) -> bytes | Path:
-        """The chunk as a file ``load_events`` reads: the path itself, or the header and the records."""
+        """The chunk as a file ``load_events`` reads: the path itself (a URL's bytes), or the header
+        and the records (byte ranges, through the file system of a URL)."""
+        where = locate(self.path)
         if self.whole:
-            return Path(self.path)
-        with open(self.path, "rb") as handle:
-            header = handle.read(self.header_end)
-            handle.seek(self.start)
-            return header + handle.read(self.end - self.start)
+            return Path(where.path) if where.local else where.read_bytes()
+        return where.read_range(0, self.header_end) + where.read_range(self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def scan(path: str | Path, chunk_bytes: int, hashed: bool = True) -> Scan:
     digest = hashlib.sha256() if hashed else None
     cutter = _Cutter(chunk_bytes)
     size = 0
-    with open(path, "rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
+    with locate(path).open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
         hashing = None
         while block := handle.read(_BLOCK):
             if hashing:

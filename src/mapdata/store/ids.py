@@ -11,13 +11,15 @@ wrong answer. Memory follows the bucket, not the number of events, on the worker
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from .location import Location, locate
 
 HASHED = np.dtype([("hash", "<u8"), ("row", "<i8")])
 """A chunk's id file: per accepted event its id's hash and its row in the source file."""
@@ -25,6 +27,8 @@ BUCKET_EVENTS = 2_000_000
 BUCKETS_DIR = "buckets"
 """The staging folder's subfolder for each bucket's distinct hashes per source."""
 _SPAN = 1 << 64
+_HEADER_BYTES = 4096
+"""More than a ``.npy`` header of these files takes (128 bytes for np.save's)."""
 
 
 def id_hashes(ids: pd.Series) -> np.ndarray:
@@ -39,13 +43,14 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def write_chunk(path: Path, rows: np.ndarray, hashes: np.ndarray) -> None:
+def write_chunk(path: Location, rows: np.ndarray, hashes: np.ndarray) -> None:
     """Write a chunk's (hash, row) pairs sorted by hash."""
     order = np.argsort(hashes, kind="stable")
     pairs = np.empty(len(hashes), dtype=HASHED)
     pairs["hash"], pairs["row"] = hashes[order], rows[order]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, pairs)
+    path.parent.mkdir()
+    with path.target() as target:
+        np.save(target, pairs)
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ class Found:
 
 
 def buckets(events: int, chunks: dict[int, Sequence[str]], stored: Sequence[str],
-            repeated: dict[int, np.ndarray], out: Path) -> list[Bucket]:
+            repeated: dict[int, np.ndarray], out: Location) -> list[Bucket]:
     """Enough buckets that each holds about :data:`BUCKET_EVENTS` of the ``events`` hashes."""
     count = max(1, math.ceil(events / BUCKET_EVENTS))
     edges = [k * _SPAN // count for k in range(count + 1)]
@@ -99,20 +104,21 @@ def check(bucket: Bucket) -> Found:
         pick = _member(hashes, earlier)
         across.append(pd.DataFrame({"source_seq": seq, "source_row": pairs["row"][pick]}))
         mine = sorted_unique(ordered)
-        np.save(Path(bucket.out) / f"{seq}-{bucket.number}.npy", mine)
+        with (locate(bucket.out) / f"{seq}-{bucket.number}.npy").target() as target:
+            np.save(target, mine)
         distinct[seq] = len(mine)
         earlier = sorted_unique(np.concatenate((earlier, mine)))
     return Found(bucket.number, _rows(within), _rows(across), distinct)
 
 
-def assemble(path: Path, out: Path, seq: int, found: Sequence[Found]) -> None:
+def assemble(path: Location, out: Location, seq: int, found: Sequence[Found]) -> None:
     """Write source ``seq``'s sorted distinct hashes (one ``.npy``) from its buckets' pieces, one at a time."""
     found = sorted(found, key=lambda f: f.number)
-    with open(path, "wb") as handle:
+    with path.open("wb") as handle:
         np.lib.format.write_array_header_2_0(handle, {"descr": "<u8", "fortran_order": False,
                                                       "shape": (sum(f.distinct[seq] for f in found),)})
         for f in found:
-            np.load(out / f"{seq}-{f.number}.npy").tofile(handle)
+            handle.write(np.load((out / f"{seq}-{f.number}.npy").source()).data)
 
 
 def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -128,8 +134,41 @@ def _in_range(values: np.ndarray, low: int, high: int) -> np.ndarray:
 
 
 def _load_range(path: str, low: int, high: int) -> np.ndarray:
-    """Hashes in ``[low, high)`` of a sorted hash or pair file, read without loading the rest."""
-    return np.array(_in_range(np.load(path, mmap_mode="r"), low, high))
+    """Hashes in ``[low, high)`` of a sorted hash or pair file, read without loading the rest: a
+    local file is memory-mapped, a remote one read by ranges (:func:`_remote_range`)."""
+    where = locate(path)
+    if where.local:
+        return np.array(_in_range(np.load(where.path, mmap_mode="r"), low, high))
+    return _remote_range(where, low, high)
+
+
+def _remote_range(where: Location, low: int, high: int) -> np.ndarray:
+    """Four ranged reads: the header, a window around each edge's expected position (the hashes
+    are uniform, so an edge lies within a few standard deviations, ~sqrt(n)/2 entries, of
+    ``n × value / 2^64``; a miss widens the window), and the slice between the edges."""
+    handle = io.BytesIO(where.read_range(0, _HEADER_BYTES))
+    version = np.lib.format.read_magic(handle)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    (count,), _, dtype = read_header(handle)
+    offset = handle.tell()
+    start = _remote_edge(where, offset, count, dtype, low)
+    end = count if high >= _SPAN else _remote_edge(where, offset, count, dtype, high)
+    return np.frombuffer(where.read_range(offset + start * dtype.itemsize, offset + end * dtype.itemsize), dtype=dtype).copy()
+
+
+def _remote_edge(where: Location, offset: int, count: int, dtype: np.dtype, value: int) -> int:
+    """The index of the first hash ``>= value`` in a remote sorted file of ``count`` entries."""
+    guess = int(count * (value / _SPAN))
+    width = 3 * math.isqrt(count) // 2 + 64
+    low, high = max(0, guess - width), min(count, guess + width)
+    while True:
+        entries = np.frombuffer(where.read_range(offset + low * dtype.itemsize, offset + high * dtype.itemsize), dtype=dtype)
+        keys = entries["hash"] if dtype == HASHED else entries
+        at = int(np.searchsorted(keys, np.uint64(value)))
+        if (at > 0 or low == 0) and (at < len(keys) or high == count):
+            return low + at
+        width *= 4
+        low, high = max(0, low - width), min(count, high + width)
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:

@@ -5,6 +5,9 @@ part file (partition year, size, rows), the schema version, the boundary layers 
 joined to (with their hashes) and the build times. A store is opened only through
 :func:`read`, which refuses, with one message each, a manifest of a newer store version, a
 listed part that is missing, or one whose size differs from the record (truncated or replaced).
+The manifest is written last, as the build's commit point: locally through a rename, on an object
+store (no rename there) as one upload, which appears whole or not at all; parts a failed build
+left behind are not in it, so no reader sees them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .location import Location, locate
 
 from .. import config, schema
 from ..errors import MapdataError
@@ -103,16 +108,16 @@ def geography(geo_dir: Path) -> dict:
             "schema": [c.name for c in schema.COLUMNS]}
 
 
-def is_store(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a folder with a store manifest."""
-    return Path(path, MANIFEST).is_file()
+def is_store(path: str | os.PathLike | Location) -> bool:
+    """Whether ``path`` (a folder or a URL) holds a store manifest."""
+    return (locate(path) / MANIFEST).is_file()
 
 
-def read(store: Path) -> Manifest:
+def read(store: Location) -> Manifest:
     """The manifest of ``store``, checked against the files (see the module docstring)."""
     path = store / MANIFEST
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_bytes().decode("utf-8"))
         if raw.get("kind") != KIND:
             raise StoreError(f"{path}: not a mapdata store manifest")
         if int(raw["store_version"]) > STORE_VERSION:
@@ -130,20 +135,25 @@ def read(store: Path) -> Manifest:
     return manifest
 
 
-def _check_parts(store: Path, manifest: Manifest) -> None:
+def _check_parts(store: Location, manifest: Manifest) -> None:
+    """Every listed part there with its recorded size (on an object store, one listing of the store)."""
+    sizes = store.sizes(part.relpath for part in manifest.parts)
+    partitions = {name.split("/", 1)[0] for name in sizes}
     for part in manifest.parts:
-        file = store / part.relpath
-        if not file.parent.is_dir():
+        if f"year={part.year}" not in partitions:
             raise StoreError(f"{store}: partition year={part.year} is missing; rebuild the store")
-        try:
-            size = file.stat().st_size
-        except FileNotFoundError:
-            raise StoreError(f"{store}: part {part.relpath} is missing; rebuild the store") from None
+        size = sizes.get(part.relpath)
+        if size is None:
+            raise StoreError(f"{store}: part {part.relpath} is missing; rebuild the store")
         if size != part.size:
             raise StoreError(f"{store}: part {part.relpath} has {size:,} bytes, the manifest says {part.size:,} "
                              "(truncated or replaced); rebuild the store")
 
 
-def write(store: Path, manifest: Manifest) -> None:
-    """Write the manifest through a temporary file and a rename, so a reader never sees half of it."""
-    write_text_atomically(store / MANIFEST, manifest.to_json())
+def write(store: Location, manifest: Manifest) -> None:
+    """Write the manifest so that a reader never sees half of it: locally through a temporary file
+    and a rename, on an object store as one upload."""
+    if store.local:
+        write_text_atomically(Path(store.path, MANIFEST), manifest.to_json())
+    else:
+        (store / MANIFEST).write_bytes(manifest.to_json().encode("utf-8"))

@@ -25,6 +25,7 @@ from ..load import Loaded, load_events
 from ..validate import DUPLICATE_ID, duplicate_id_first_row, duplicate_id_reason
 from . import ids
 from .chunks import Chunk
+from .location import Location, locate
 
 ORDER_COLUMNS = ("source_seq", "source_row")
 """Columns a part adds to the events: the source's number in the manifest and the row in it."""
@@ -37,7 +38,7 @@ _HILBERT_BITS = 16
 @dataclass(frozen=True)
 class Job:
     """What a worker needs to load one chunk: the chunk, its source's number and label, the input
-    format, the boundary folder and where to put the parts."""
+    format, the boundary folder and where to put the parts (a folder or a URL)."""
 
     chunk: Chunk
     number: int
@@ -93,8 +94,9 @@ def run(job: Job) -> Done:
     events["source_seq"] = np.int32(job.seq)
     events["source_row"] = accepted
     stem = f"part-{job.seq:04d}-{job.number:05d}"
-    parts = tuple(_write_years(events, Path(job.staging), stem))
-    hashes = Path(job.staging) / IDS_DIR / f"{stem}.npy"
+    staging = locate(job.staging)
+    parts = tuple(_write_years(events, staging, stem))
+    hashes = staging / IDS_DIR / f"{stem}.npy"
     ids.write_chunk(hashes, accepted, ids.id_hashes(events["event_id"]))
     columns = {c: str(t) for c, t in events.dtypes.items() if c not in ORDER_COLUMNS}
     return Done(job.seq, job.number, parts, rows, shifted(loaded.rejected, shift), loaded.report.format, columns,
@@ -139,7 +141,7 @@ def _geography(geo_dir: str):
     return load_geography(Path(geo_dir))
 
 
-def _write_years(events, staging: Path, stem: str):
+def _write_years(events, staging: Location, stem: str):
     """One part per year, its rows by region and along the Hilbert curve within a region, so a row
     group holds one or a few regions: its ``region_id`` and ``bbox`` statistics let a region or
     area filter skip it. A year at a time, so a worker holds one year's copy besides the chunk."""
@@ -150,16 +152,17 @@ def _write_years(events, staging: Path, stem: str):
         rows = np.flatnonzero(years == year)
         ordered = events.take(rows[np.lexsort((curve[rows], regions[rows]))])  # stable: ties keep the file's order
         folder = staging / f"year={int(year)}"
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
         write_part(ordered, folder / f"{stem}.parquet")
         last = ordered["event_date_end"].fillna(ordered["event_date"]).max()
         yield Written(int(year), f"{stem}.parquet", len(ordered), ordered["event_date"].min().date().isoformat(),
                       last.date().isoformat())
 
 
-def write_part(events, path: Path) -> None:
+def write_part(events, where: Location) -> None:
     """GeoParquet 1.1: WKB points and the ``bbox`` covering column, row groups of :data:`ROW_GROUP`."""
-    events.to_parquet(path, index=False, write_covering_bbox=True, schema_version="1.1.0", row_group_size=ROW_GROUP)
+    with where.target() as target:
+        events.to_parquet(target, index=False, write_covering_bbox=True, schema_version="1.1.0", row_group_size=ROW_GROUP)
 
 
 def hilbert(x: np.ndarray, y: np.ndarray) -> np.ndarray:
