@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from . import cache, config
-from .geo import Geography, load_geography
+from .geo import Geography, OnGeography, load_geography
 from .gazetteers import UserGazetteer
 from .join import join_regions
 from .load import load_events
@@ -25,7 +25,7 @@ from .schema import REJECTED_COLUMNS, ImportReport
 
 
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(OnGeography):
     """Joined events, the rows that were rejected, and the geography they were joined to."""
 
     events: gpd.GeoDataFrame
@@ -33,16 +33,6 @@ class Dataset:
     geography: Geography
     name: str
     report: ImportReport | None = None
-
-    @property
-    def regions(self) -> gpd.GeoDataFrame:
-        """The regions of the geography the events were joined to."""
-        return self.geography.regions
-
-    @property
-    def border(self) -> gpd.GeoDataFrame:
-        """The border lines of the geography ``border_km`` was measured to."""
-        return self.geography.border
 
 
 def load_dataset(source: Source | None = None, name: str | None = None, fmt: str = "auto",

@@ -252,6 +252,23 @@ class Geography:
         return self.folder / "gazetteer_border.csv"
 
 
+class OnGeography:
+    """Events joined to a geography (a dataset, an event source, a store): its regions and border
+    lines, read from the ``geography`` the class provides."""
+
+    geography: Geography
+
+    @property
+    def regions(self) -> gpd.GeoDataFrame:
+        """The regions of the geography the events are joined to."""
+        return self.geography.regions
+
+    @property
+    def border(self) -> gpd.GeoDataFrame:
+        """The border lines of the geography ``border_km`` was measured to."""
+        return self.geography.border
+
+
 def load_geography(folder: Path | None = None) -> Geography:
     """Read the geography in ``folder`` (default: the ``GEO_DIR`` setting's, whose layers are read
     once per process and file version)."""

@@ -30,7 +30,7 @@ import pandas as pd
 from . import compare, stats
 from .dataset import Dataset, load_dataset
 from .filters import Condition, FilterSpec, filter_events, sql_remainder
-from .geo import Geography
+from .geo import Geography, OnGeography
 from .join import country_mismatches
 from .layers import POINT_LIMIT, WEBGL_LIMIT, cell_size, grid_cells, in_view
 from .layers.frames import check_events
@@ -131,23 +131,13 @@ class Selection(ABC):
         a window without a first day is the cumulative mode's)."""
 
 
-class EventSource(ABC):
+class EventSource(OnGeography, ABC):
     """Events to explore, with their boundary layers: the answers that do not depend on a filter."""
 
     name: str
     geography: Geography
     marker_limit: int
     total: int
-
-    @property
-    def regions(self) -> gpd.GeoDataFrame:
-        """The regions of the geography the events are joined to."""
-        return self.geography.regions
-
-    @property
-    def border(self) -> gpd.GeoDataFrame:
-        """The border lines of the geography ``border_km`` was measured to."""
-        return self.geography.border
 
     @property
     @abstractmethod

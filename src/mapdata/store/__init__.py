@@ -28,7 +28,7 @@ import pandas as pd
 from .. import schema
 from ..dataset import Dataset
 from ..filters import Condition, FilterSpec, SqlContext, filter_events, filter_sql, sql_remainder
-from ..geo import Geography, load_geography
+from ..geo import Geography, OnGeography, load_geography
 from ..join import MISMATCH_COLUMNS
 from ..points import number_pairs, shared_points
 from ..schema import REJECTED_COLUMNS
@@ -42,7 +42,7 @@ from .query import cursor, in_period, parquet_list, use_filesystem
 __all__ = ["Built", "Progress", "Store", "StoreError", "build_store", "is_store", "open_store"]
 
 
-class Store:
+class Store(OnGeography):
     """An opened store: its manifest (checked against the files) and queries on it."""
 
     def __init__(self, path: str | os.PathLike) -> None:
@@ -62,16 +62,6 @@ class Store:
     def geography(self) -> Geography:
         """The geography the store's events were joined to."""
         return load_geography(Path(self.manifest.geography["geo_dir"]))
-
-    @property
-    def regions(self) -> gpd.GeoDataFrame:
-        """The regions layer the store's events were joined to."""
-        return self.geography.regions
-
-    @property
-    def border(self) -> gpd.GeoDataFrame:
-        """The border lines the store's ``border_km`` was measured to."""
-        return self.geography.border
 
     def select(self, spec: FilterSpec, where: Condition | None = None, order: str | None = None,
                limit: int | None = None) -> gpd.GeoDataFrame:
