@@ -116,7 +116,7 @@ def _draw_map(ctx: ui.Context, view: dict) -> None:
     groups = [
         layers.change_layer(ui.display_regions(data), compared.table, compared.periods.describe()) if compared else
         layers.region_layer(ui.display_regions(data), counts, shade if shade != "none" else "events"),
-        layers.border_layer(data.border),
+        *([] if data.border.empty else [layers.border_layer(data.border)]),  # no empty "Border lines" toggle
         *([layers.area_layer(ctx.spec.area)] if ctx.spec.area else []),
         layers.incident_layer(drawn) if drawn is not None else layers.grid_layer(shown.grid_cells()),
     ]

@@ -26,7 +26,7 @@ if all(path.exists() for path in assets.asset_files()):
             else layers.region_layer(ui.display_regions(ctx.data), table.set_index("region_id")[shade], shade))
     st_folium(
         layers.base_map(ctx.data.regions.total_bounds, geo_meta=ctx.geography.metadata), key=ui.Key.REGIONS_MAP, height=580, use_container_width=True,
-        feature_group_to_add=[fill, layers.border_layer(ctx.data.border)],
+        feature_group_to_add=[fill, *([] if ctx.data.border.empty else [layers.border_layer(ctx.data.border)])],
         layer_control=folium.LayerControl(collapsed=True), returned_objects=[],
     )
 if compared:

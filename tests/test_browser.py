@@ -154,6 +154,7 @@ def test_map_draws_every_incident(page, server, count, colours):
     assert expected == 224  # the embedded data/events.csv
     wait_for_incidents(page, expected, colours)
     expect(events_metric(page)).to_have_text(f"{expected:,}")
+    assert _layer_names(page) == ["Regions", "Border lines", "Incidents"]
 
 
 def test_the_map_frame_lets_the_reader_zoom(page, server, count, colours):
@@ -491,8 +492,14 @@ def test_the_app_opens_on_another_geography_in_chromium(new_context, count, colo
         wait_for_incidents(page, count(), colours)
         expect(page.get_by_text("No border line in this geography", exact=False).first).to_be_visible()
         expect(page.get_by_text("HDX COD-AB ARM ADM1 (arm_admbnda_adm1_small.geojson): licence unknown", exact=False).first).to_be_visible()
+        assert _layer_names(page) == ["Regions", "Incidents"], "no empty 'Border lines' toggle where there are none"
     finally:
         other.stop()
+
+
+def _layer_names(page) -> list[str]:
+    """The overlay names the map's layer control offers."""
+    return map_frame(page).eval_on_selector_all(".leaflet-control-layers-overlays label", "ls => ls.map(l => l.innerText.trim())")
 
 
 def test_the_map_draws_on_a_store_in_chromium(new_context, count, colours, tmp_path):
