@@ -22,6 +22,7 @@ from mapdata.dataset import merge_datasets, rejoin
 from mapdata.selection import DatasetSource, EventSource, Selection, open_source
 from mapdata.config import get as setting
 from mapdata.credits import EVENTS, GEONAMES, boundaries
+from mapdata.rejections import rejected_rows
 from mapdata.geo import Geography
 
 APP_TITLE = "Conflict-incident map"
@@ -446,7 +447,7 @@ def headline(data: EventSource, selected: Selection, spec: FilterSpec) -> None:
     st.caption(f"**Active filters:** {spec.describe()}. **Fatalities:** {head.fatalities_text()}"
                + (f" · {head.windows:,} events dated only to a window longer than a month (inside a period when "
                   "their window overlaps it)" if head.windows else "")
-               + (f" · {len(data.rejected['row'].unique())} invalid rows skipped" if len(data.rejected) else ""))
+               + (f" · {rejected_rows(data.rejected):,} invalid rows skipped" if len(data.rejected) else ""))
 
 
 @dataclass(frozen=True)

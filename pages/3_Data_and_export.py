@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from mapdata import schema
 from mapdata.export import FORMATS, export_bytes
+from mapdata.rejections import rejected_rows
 
 TABLE_ROWS = 50_000
 """Rows of a store's selection shown in the table (a download holds all of them)."""
@@ -39,6 +40,6 @@ st.dataframe(
     },
 )
 if len(data.rejected):
-    with st.expander(f"{data.rejected['row'].nunique()} rows of {data.name} were rejected"):
+    with st.expander(f"{rejected_rows(data.rejected):,} rows of {data.name} were rejected"):
         st.dataframe(data.rejected, hide_index=True, width="stretch")
 ui.credits()

@@ -15,7 +15,7 @@ from mapdata.config import get as setting
 from mapdata.export import rejected_csv
 from mapdata.formats import AUTO, FORMATS, choices, parse_mapping
 from mapdata.gazetteers import read_gazetteer
-from mapdata.rejections import group_rejections
+from mapdata.rejections import group_rejections, rejected_rows
 
 CHOICES = choices()
 
@@ -96,7 +96,7 @@ if data is not None:
     cols = st.columns(4)
     cols[0].metric("Rows read", f"{report.rows:,}" if report else "—")
     cols[1].metric("Accepted", f"{len(data.events):,}")
-    cols[2].metric("Rejected", f"{data.rejected['row'].nunique() if len(data.rejected) else 0:,}")
+    cols[2].metric("Rejected", f"{rejected_rows(data.rejected):,}")
     cols[3].metric("Geocoded", f"{report.geocoded:,}" if report else "—")
 
     def _choose_source() -> None:

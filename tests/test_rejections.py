@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mapdata.rejections import group_rejections, grouped_lines
+from mapdata.rejections import group_rejections, grouped_lines, rejected_rows
 
 
 def rejected(rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
@@ -39,3 +39,15 @@ def test_at_most_forty_lines_however_many_reasons():
 
 def test_nothing_rejected_gives_no_lines():
     assert grouped_lines(rejected([])) == [] and group_rejections(rejected([])).empty
+
+
+def test_rejected_rows_counts_source_rows_per_file_and_each_unmerged_event():
+    rejected = pd.DataFrame({
+        "file": ["a.csv", "a.csv", "b.csv", "b.csv", "b.csv"],
+        "row": [5, 5, 5, -1, -1],
+        "column": ["event_date", "latitude", "event_date", "event_id", "event_id"],
+        "value": ["x", "y", "z", "E-1", "E-2"],
+        "reason": ["r", "r", "r", "already used", "already used"],
+    })
+    assert rejected_rows(rejected) == 4  # row 5 of a.csv once, row 5 of b.csv, two events not merged
+    assert rejected_rows(rejected.iloc[:0]) == 0

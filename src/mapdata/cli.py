@@ -23,7 +23,7 @@ from .gazetteers import UserGazetteer, read_gazetteer
 from .join import country_mismatches
 from .names import country_iso3
 from .load import load_events
-from .rejections import grouped_lines
+from .rejections import grouped_lines, rejected_rows
 from .store.location import is_url, path_or_url
 from .store.manifest import is_store
 from .stream import NotStreamable, export_stream
@@ -273,7 +273,7 @@ def _validate(args: argparse.Namespace) -> int:
     if is_store(args.file):
         return _validate_store(args.file, args)
     data = _load(args.file, args, name=str(args.file), with_report=True)  # validate always says how the file was read
-    bad_rows = data.rejected["row"].nunique()
+    bad_rows = rejected_rows(data.rejected)
     for line in data.report.header_lines():
         print(line)
     print(f"{args.file}: {len(data.events)} rows accepted, {bad_rows} rejected")
@@ -342,7 +342,7 @@ def _report_export(args: argparse.Namespace, spec: FilterSpec, selected: int, ev
     if not selected:
         print(f"mapdata: warning: the filter ({spec.describe()}) keeps none of the {events} events; "
               f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
-    skipped = f"; {rejected['row'].nunique()} invalid rows skipped (see `mapdata validate`)" if len(rejected) else ""
+    skipped = f"; {rejected_rows(rejected):,} invalid rows skipped (see `mapdata validate`)" if len(rejected) else ""
     print(f"wrote {selected} of {events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
 
 

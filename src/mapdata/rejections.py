@@ -18,6 +18,16 @@ _SIMILAR = " (and similar)"
 GROUP_COLUMNS = ("column", "reason", "rows", "first_rows")
 
 
+def rejected_rows(rejected: pd.DataFrame) -> int:
+    """How many source rows ``rejected`` names: distinct (file, row) pairs, each line of row -1 (an
+    event not merged, whose source row the merge does not know) on its own. Several problems of one
+    row count once; row 5 of two files counts twice."""
+    if rejected.empty:
+        return 0
+    unknown = rejected["row"].eq(-1)
+    return int(rejected.loc[~unknown, ["file", "row"]].drop_duplicates().shape[0] + unknown.sum())
+
+
 def group_rejections(rejected: pd.DataFrame, shown: int = SHOWN_PER_REASON) -> pd.DataFrame:
     """One line per (column, reason) with the number of rows and the first ``shown`` of them
     ("row 5 ('31 Septembar 2022')"), most rows first."""
