@@ -73,10 +73,10 @@ def test_time_windows_cover_the_span():
 def test_filter_options_offer_every_choice_once_with_alternative_names(joined_events, small_regions):
     choice = stats.filter_options(joined_events, small_regions)
     assert (choice.first, choice.last) == (date(2020, 11, 9), date(2023, 9, 19))
-    assert set(choice.countries) == {"ARM", "AZE", "BEL"}
-    assert "Civilians (Armenia)" in choice.actors and "" not in choice.actors
-    assert len(choice.regions) == len(small_regions)
-    assert "Karvachar" in choice.region_labels["Kalbajar District"]
+    assert set(choice.choices["countries"]) == {"ARM", "AZE", "BEL"}
+    assert "Civilians (Armenia)" in choice.choices["actors"] and "" not in choice.choices["actors"]
+    assert len(choice.choices["regions"]) == len(small_regions)
+    assert "Karvachar" in choice.choices["regions"]["Kalbajar District"]
 
 
 def test_colocated_lists_the_events_stacked_at_one_point_itself_first():

@@ -410,7 +410,7 @@ class StoreSelection(Selection):
             self._query(f"SELECT {columns} {{rows}} ORDER BY {NEWEST_ORDER} LIMIT {int(limit)}"), limit=limit))
 
     def preview(self, limit: int) -> gpd.GeoDataFrame:
-        return self.store.select(self.spec, self._where, limit=limit)
+        return self._kept(("preview", limit), lambda: self.store.select(self.spec, self._where, limit=limit))
 
     def colocated(self, event_id: str) -> pd.DataFrame:
         event = self.source.event(event_id)

@@ -307,23 +307,11 @@ def event_labels(events: pd.DataFrame, place_chars: int = 60) -> dict[str, str]:
 @dataclass(frozen=True)
 class FilterOptions:
     """What the filter widgets offer for a dataset: the date span and, per choice field of
-    :data:`mapdata.filters.FIELDS`, its choices (value → label); ``options.regions`` reads
-    ``choices["regions"]``."""
+    :data:`mapdata.filters.FIELDS`, its choices (value → label) in ``choices``."""
 
     first: date | None
     last: date | None
     choices: dict[str, dict]
-
-    def __getattr__(self, name: str) -> dict:
-        try:
-            return self.__dict__["choices"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def region_labels(self) -> dict[str, str]:
-        """Region name → label with its alternative names (what the Regions widget shows)."""
-        return self.choices["regions"]
 
 
 def filter_options(events: pd.DataFrame, regions: pd.DataFrame) -> FilterOptions:

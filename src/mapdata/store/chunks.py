@@ -58,12 +58,11 @@ class Scan:
     chunks: tuple[Chunk, ...]
 
 
-def scan(path: str | Path, chunk_bytes: int, hashed: bool = True) -> Scan:
+def scan(path: str | Path, chunk_bytes: int) -> Scan:
     """Hash ``path`` and cut it into chunks of about ``chunk_bytes`` (one pass over the file; the
-    hash of a block runs in a second thread while this one cuts it: both release the GIL);
-    without ``hashed``, cut only (the scan's sha256 is then empty)."""
+    hash of a block runs in a second thread while this one cuts it: both release the GIL)."""
     path = str(path)
-    digest = hashlib.sha256() if hashed else None
+    digest = hashlib.sha256()
     cutter = _Cutter(chunk_bytes)
     size = 0
     with locate(path).open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
@@ -71,12 +70,12 @@ def scan(path: str | Path, chunk_bytes: int, hashed: bool = True) -> Scan:
         while block := handle.read(_BLOCK):
             if hashing:
                 hashing.result()  # the blocks reach the digest in order
-            hashing = hasher.submit(digest.update, block) if digest else None
+            hashing = hasher.submit(digest.update, block)
             cutter.feed(np.frombuffer(block, dtype=np.uint8), size)
             size += len(block)
         if hashing:
             hashing.result()
-    return Scan(path, size, digest.hexdigest() if digest else "", cutter.chunks(path, size))
+    return Scan(path, size, digest.hexdigest(), cutter.chunks(path, size))
 
 
 class Uncuttable(Exception):
@@ -91,7 +90,7 @@ def cut(path: str | Path, chunk_bytes: int) -> Iterator[Chunk]:
     path = str(path)
     cutter = _Cutter(chunk_bytes)
     size, given = 0, 0
-    with open(path, "rb") as handle:
+    with locate(path).open("rb") as handle:
         while block := handle.read(_BLOCK):
             cutter.feed(np.frombuffer(block, dtype=np.uint8), size)
             size += len(block)
