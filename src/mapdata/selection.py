@@ -444,6 +444,7 @@ class StoreSource(EventSource):
         self._selections: OrderedDict = OrderedDict()
         self._bounds: dict[bool, list[list[float]] | None] = {}
         self._lock = threading.Lock()
+        self._events = functools.lru_cache(maxsize=64)(self._read_event)  # kept with the source, freed with it
 
     @functools.cached_property
     def geography(self) -> Geography:
@@ -490,6 +491,10 @@ class StoreSource(EventSource):
         return [[south - pad, west - pad], [north + pad, east + pad]]
 
     def event(self, event_id: str) -> gpd.GeoDataFrame:
+        """Read once per id: the open record is asked for on every rerun (every player tick)."""
+        return self._events(event_id)
+
+    def _read_event(self, event_id: str) -> gpd.GeoDataFrame:
         return self.store.select(FilterSpec(), ("event_id = ?", [event_id]))
 
     def country_mismatches(self) -> pd.DataFrame:
