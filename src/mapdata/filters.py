@@ -158,7 +158,7 @@ def _found(events: pd.DataFrame, text: str, regions: pd.DataFrame | None) -> pd.
     folded = [_folded_column(events, c) for c in SEARCHED_COLUMNS if c in events]
     if regions is not None and "names_alt" in regions and "region_id" in events:
         alt = dict(zip(regions["region_id"], regions["name_en"].fillna("") + "|" + regions["names_alt"].fillna("")))
-        folded.append(_folded_distinct(events["region_id"].map(alt)))
+        folded.append(_folded_column(events, "region names", lambda: events["region_id"].map(alt)))
     mask = np.ones(len(events), dtype=bool)
     for word in fold_text(text).split():
         hit = np.zeros(len(events), dtype=bool)
@@ -173,13 +173,15 @@ _FOLDED: dict[tuple[int, str], tuple[np.ndarray, pa.Array]] = {}
 """Folded search columns by (id of the events table, column); an entry goes with its table."""
 
 
-def _folded_column(events: pd.DataFrame, column: str) -> tuple[np.ndarray, pa.Array]:
-    """:func:`_folded_distinct` of ``events[column]``, computed once per events table (tables are never changed in place)."""
+def _folded_column(events: pd.DataFrame, column: str,
+                   values: Callable[[], pd.Series] | None = None) -> tuple[np.ndarray, pa.Array]:
+    """:func:`_folded_distinct` of ``events[column]`` (or of the ``values`` derived from the events under
+    that name), computed once per events table (tables are never changed in place)."""
     key = (id(events), column)
     if key not in _FOLDED:
         if not any(k[0] == key[0] for k in _FOLDED):
             weakref.finalize(events, _forget_folded, key[0])
-        _FOLDED[key] = _folded_distinct(events[column])
+        _FOLDED[key] = _folded_distinct(values() if values else events[column])
     return _FOLDED[key]
 
 
