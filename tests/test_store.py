@@ -313,3 +313,10 @@ def test_a_build_with_a_user_gazetteer_equals_the_in_memory_load(cluster, tmp_pa
     memory = load_dataset(source, gazetteers=[read_gazetteer(places)])
     assert_geodataframe_equal(open_store(store).select(FilterSpec()), memory.events.reset_index(drop=True))
     pd.testing.assert_frame_equal(open_store(store).rejected(), memory.rejected.reset_index(drop=True), check_dtype=False)
+
+
+def test_an_export_from_a_store_that_keeps_nothing_says_so(built, tmp_path, capsys):
+    assert main(["export", "--events", str(built[0]), "--from", "1900-01-01", "--to", "1900-01-02",
+                 "-o", str(tmp_path / "none.geojson")]) == 0
+    err = capsys.readouterr().err
+    assert "mapdata: warning: the filter" in err and "keeps none of the" in err and "wrote 0 of" in err

@@ -313,7 +313,7 @@ def _export(args: argparse.Namespace) -> int:
     selected = filter_events(data.events, spec, data.regions)
     args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=data.name,
                                          geo_meta=data.geography.metadata))
-    _report_export(args, spec, len(selected), len(data.events), data.rejected)
+    _report_export(args, spec, len(selected), len(data.events), rejected_rows(data.rejected))
     return 0
 
 
@@ -333,16 +333,16 @@ def _export_streamed(path: Path, spec: FilterSpec, args: argparse.Namespace) -> 
     done = export_stream(path, args.output, args.format, spec, chunk_mb=config.get("STREAM_CHUNK_MB"),
                          input_format=fmt, mapping=mapping, date_format=args.date_format, sheet=args.sheet,
                          gazetteers=_gazetteers(args.gazetteer))
-    _report_export(args, spec, done.selected, done.events, done.rejected)
+    _report_export(args, spec, done.selected, done.events, rejected_rows(done.rejected))
     return 0
 
 
-def _report_export(args: argparse.Namespace, spec: FilterSpec, selected: int, events: int, rejected) -> None:
-    """What an export wrote, on stderr: the count, an empty selection said, invalid rows skipped."""
+def _report_export(args: argparse.Namespace, spec: FilterSpec, selected: int, events: int, rejected: int) -> None:
+    """What an export wrote, on stderr: the count, an empty selection said, ``rejected`` invalid rows skipped."""
     if not selected:
         print(f"mapdata: warning: the filter ({spec.describe()}) keeps none of the {events} events; "
               f"{args.output} is a valid, empty {args.format} file", file=sys.stderr)
-    skipped = f"; {rejected_rows(rejected):,} invalid rows skipped (see `mapdata validate`)" if len(rejected) else ""
+    skipped = f"; {rejected:,} invalid rows skipped (see `mapdata validate`)" if rejected else ""
     print(f"wrote {selected} of {events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
 
 
@@ -355,9 +355,7 @@ def _export_store(args: argparse.Namespace) -> int:
     selected = store.select(spec)
     args.output.write_bytes(export_bytes(selected, args.format, spec, source_name=store.name,
                                          geo_meta=store.geography.metadata))
-    rejected = sum(s.rejected for s in store.manifest.sources)
-    skipped = f"; {rejected} invalid rows skipped (see `mapdata validate`)" if rejected else ""
-    print(f"wrote {len(selected)} of {store.events} events to {args.output} ({args.format}){skipped}", file=sys.stderr)
+    _report_export(args, spec, len(selected), store.events, sum(s.rejected for s in store.manifest.sources))
     return 0
 
 
